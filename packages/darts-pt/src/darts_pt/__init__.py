@@ -1,0 +1,7 @@
+"""darts-pt: Darts Pt."""
+
+from darts_pt.core import Scale
+
+__version__ = "0.1.0"
+
+__all__ = ["Scale", "__version__"]

@@ -1,0 +1,7 @@
+"""gradboost-nn: Gradboost Nn."""
+
+from gradboost_nn.core import Scale
+
+__version__ = "0.1.0"
+
+__all__ = ["Scale", "__version__"]

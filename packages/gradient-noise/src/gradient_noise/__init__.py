@@ -1,0 +1,7 @@
+"""gradient-noise: Gradient Noise."""
+
+from gradient_noise.core import Scale
+
+__version__ = "0.1.0"
+
+__all__ = ["Scale", "__version__"]

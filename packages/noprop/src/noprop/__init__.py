@@ -1,0 +1,7 @@
+"""noprop: Noprop."""
+
+from noprop.core import Scale
+
+__version__ = "0.1.0"
+
+__all__ = ["Scale", "__version__"]

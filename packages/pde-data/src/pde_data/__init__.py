@@ -1,0 +1,7 @@
+"""pde-data: Pde Data."""
+
+from pde_data.core import Scale
+
+__version__ = "0.1.0"
+
+__all__ = ["Scale", "__version__"]

@@ -1,0 +1,75 @@
+"""pytest marker logic shared by every package's ``conftest.py``.
+
+In a package's ``tests/conftest.py``::
+
+    from paperzoo_shared.testing import *  # noqa: F403  (the pytest hooks below)
+
+* ``gpu`` tests are skipped without CUDA, and fail instead when ``REQUIRE_CUDA=1`` (a GPU machine whose CUDA is
+  broken must not pass silently);
+* ``slow`` tests run only with ``--runslow`` or ``RUN_SLOW=1``;
+* ``dist`` tests spawn processes (gloo on the CPU); they run by default only when selected with ``-m dist``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+__all__ = ["pytest_addoption", "pytest_collection_modifyitems", "pytest_configure", "pytest_runtest_setup"]
+
+MARKERS = {
+    "gpu": "needs CUDA (skipped without it, fails when REQUIRE_CUDA=1)",
+    "slow": "longer than ~20 s on 2 CPUs (run with --runslow or RUN_SLOW=1)",
+    "dist": "spawns processes (torch.distributed over gloo)",
+}
+
+
+def _truthy(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def pytest_addoption(parser: Any) -> None:
+    parser.addoption("--runslow", action="store_true", default=False, help="run tests marked slow")
+
+
+def pytest_configure(config: Any) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def skip_reason(keywords: Any, *, runslow: bool, has_cuda: bool, require_cuda: bool) -> str | None:
+    """Why a test with these markers is skipped (None: it runs). Raises when CUDA is required but missing."""
+    if "gpu" in keywords and not has_cuda:
+        if require_cuda:
+            raise RuntimeError("REQUIRE_CUDA=1 but CUDA is not available: this GPU run would pass without testing")
+        return "CUDA not available"
+    if "slow" in keywords and not runslow:
+        return "slow: run with --runslow or RUN_SLOW=1"
+    return None
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    import pytest
+
+    runslow = bool(config.getoption("--runslow", default=False)) or _truthy("RUN_SLOW")
+    has_cuda = cuda_available()
+    for item in items:
+        # with REQUIRE_CUDA=1 a gpu test is not skipped: pytest_runtest_setup fails it instead
+        reason = skip_reason(item.keywords, runslow=runslow, has_cuda=has_cuda or _truthy("REQUIRE_CUDA"), require_cuda=False)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_runtest_setup(item: Any) -> None:
+    import pytest
+
+    if "gpu" in item.keywords and _truthy("REQUIRE_CUDA") and not cuda_available():
+        pytest.fail("REQUIRE_CUDA=1 but CUDA is not available: this GPU run would pass without testing", pytrace=False)

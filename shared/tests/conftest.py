@@ -1,0 +1,2 @@
+from paperzoo_shared.testing import *  # noqa: F403
+pytest_plugins = ["pytester"]

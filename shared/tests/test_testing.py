@@ -1,0 +1,47 @@
+import pytest
+
+from paperzoo_shared.testing import skip_reason
+
+
+def test_marker_logic():
+    assert skip_reason({"gpu"}, runslow=False, has_cuda=False, require_cuda=False) == "CUDA not available"
+    assert skip_reason({"gpu"}, runslow=False, has_cuda=True, require_cuda=False) is None
+    with pytest.raises(RuntimeError, match="REQUIRE_CUDA"):
+        skip_reason({"gpu"}, runslow=False, has_cuda=False, require_cuda=True)
+    assert "slow" in skip_reason({"slow"}, runslow=False, has_cuda=False, require_cuda=False)
+    assert skip_reason({"slow"}, runslow=True, has_cuda=False, require_cuda=False) is None
+    assert skip_reason(set(), runslow=False, has_cuda=False, require_cuda=False) is None
+
+
+def test_require_cuda_fails_gpu_tests_in_a_real_run(pytester, monkeypatch):
+    pytester.makeconftest("from paperzoo_shared.testing import *  # noqa\n")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.gpu
+        def test_needs_gpu():
+            assert True
+
+        @pytest.mark.slow
+        def test_slow():
+            assert True
+
+        def test_plain():
+            assert True
+        """
+    )
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    monkeypatch.delenv("RUN_SLOW", raising=False)
+    monkeypatch.delenv("REQUIRE_CUDA", raising=False)
+    res = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    res.assert_outcomes(passed=1, skipped=2)
+    monkeypatch.setenv("REQUIRE_CUDA", "1")
+    res = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    res.assert_outcomes(passed=1, skipped=1, errors=1)
+    monkeypatch.setenv("RUN_SLOW", "1")
+    res = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--runslow")
+    res.assert_outcomes(passed=2, errors=1)
