@@ -126,24 +126,28 @@ def package_env(session: nox.Session, dist: str, extra: tuple[str, ...] = ()) ->
     if dist != "shared":
         targets += ["-e", str(pkg_dir(dist))]
     session.run(
-        uv(), "pip", "install", "--quiet", "--python", py, *targets, *test_group(dist), *extra, external=True
+        uv(), "pip", "install", "--quiet", "--python", py, *targets, *test_group(dist), "mypy>=1.10", *extra,
+        external=True,
     )
     marker.write_text(stamp)
     return env
 
 
-def run_in(session: nox.Session, env: Path, *args: str, **kwargs) -> None:
-    bin_dir = str(env_python(env).parent)
-    env_vars = {"VIRTUAL_ENV": str(env), "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
-    env_vars.update(kwargs.pop("env", {}))
-    session.run(*args, env=env_vars, external=True, **kwargs)
+def run_in(session: nox.Session, venv: Path, program: str, *args: str, env_vars=None, **kwargs) -> None:
+    """Run ``program`` (a script of ``venv``'s bin folder, or a path) with ``venv`` activated."""
+    bin_dir = env_python(venv).parent
+    if os.path.sep not in program and (bin_dir / program).exists():
+        program = str(bin_dir / program)
+    env = {"VIRTUAL_ENV": str(venv), "PATH": str(bin_dir) + os.pathsep + os.environ.get("PATH", "")}
+    env.update(env_vars or {})
+    session.run(program, *args, env=env, external=True, **kwargs)
 
 
 def pytest_in(session: nox.Session, dist: str, marker: str, *extra: str, success_codes=(0,), env_vars=None) -> None:
     env = package_env(session, dist)
     session.chdir(pkg_dir(dist))
     args = [str(env_python(env)), "-m", "pytest", "-m", marker, *extra, *session.posargs]
-    run_in(session, env, *args, success_codes=list(success_codes), env=env_vars or {})
+    run_in(session, env, *args, success_codes=list(success_codes), env_vars=env_vars)
 
 
 def param_all(sessions=ALL):
@@ -267,7 +271,7 @@ def lint(session: nox.Session) -> None:
 @param_all()
 def typecheck(session: nox.Session, dist: str) -> None:
     """mypy on the package's sources."""
-    env = package_env(session, dist, extra=("mypy>=1.10",))
+    env = package_env(session, dist)
     session.chdir(ROOT)
     run_in(session, env, str(env_python(env)), "-m", "mypy", "--config-file", "pyproject.toml", f"{pkg_dir(dist)}/src")
 
@@ -301,7 +305,7 @@ def build(session: nox.Session, dist: str) -> None:
     out = ROOT / "dist" / dist
     wheel = build_wheel(session, dist, out)
     env = tool_env(session, "twine", "twine>=5")
-    run_in(session, env, "twine", "check", "--strict", *[str(p) for p in out.iterdir()])
+    run_in(session, env, "twine", "check", "--strict", *[str(p) for p in sorted(out.glob("*.whl")) + sorted(out.glob("*.tar.gz"))])
     requires = wheel_requires(wheel)
     shared = [r for r in requires if r.startswith("paperzoo-shared")]
     if dist != "shared" and not any(re.search(r"<0\.2", r) and re.search(r">=0\.1", r) for r in shared):
