@@ -6,9 +6,9 @@ import dataclasses
 from collections.abc import Sequence
 
 import torch
+
 from paperzoo_shared import ResultsFile, mean_std, progress, seed_everything
 from paperzoo_shared.cli import reproduce_cli
-
 from pde_data import __version__
 from pde_data.core import Scale
 
