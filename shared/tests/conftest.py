@@ -1,2 +1,3 @@
 from paperzoo_shared.testing import *  # noqa: F403
+
 pytest_plugins = ["pytester"]

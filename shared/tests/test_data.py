@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 import torch
 
-from paperzoo_shared.data import load_sklearn, make_blobs, make_imbalanced, make_spirals, make_xor, stratified_split
+from paperzoo_shared.data import (
+    load_sklearn,
+    make_blobs,
+    make_imbalanced,
+    make_spirals,
+    make_xor,
+    stratified_split,
+)
 
 
 def test_load_sklearn_shapes_and_types():

@@ -41,8 +41,14 @@ def _data():
 
 
 def _worker(rank, world, port, out_dir):
-    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1",
-                      MASTER_PORT=str(port), OMP_NUM_THREADS="1")
+    os.environ.update(
+        RANK=str(rank),
+        WORLD_SIZE=str(world),
+        LOCAL_RANK=str(rank),
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+        OMP_NUM_THREADS="1",
+    )
     torch.set_num_threads(1)
     r, w, device = pz_dist.init_distributed(backend="gloo")
     model = torch.nn.parallel.DistributedDataParallel(_model())
@@ -52,7 +58,9 @@ def _worker(rank, world, port, out_dir):
     loss.backward()
     grads = torch.cat([p.grad.flatten() for p in model.parameters()])
     mean_loss = pz_dist.all_reduce_mean(loss.detach())
-    torch.save({"grads": grads, "loss": mean_loss, "is_main": pz_dist.is_main()}, os.path.join(out_dir, f"{r}.pt"))
+    torch.save(
+        {"grads": grads, "loss": mean_loss, "is_main": pz_dist.is_main()}, os.path.join(out_dir, f"{r}.pt")
+    )
     pz_dist.cleanup()
 
 

@@ -76,8 +76,24 @@ def test_results_roundtrip(tmp_path):
     r = make_results().finalize(wall_time_s=2.0, device="cpu")
     path = r.write(tmp_path / "x.json")
     data = json.loads(path.read_text())
-    for key in ("package", "version", "commit", "preset", "config", "seeds", "per_seed", "summary", "baseline",
-                "paper", "criteria", "passed", "wall_time_s", "device", "versions", "date"):
+    for key in (
+        "package",
+        "version",
+        "commit",
+        "preset",
+        "config",
+        "seeds",
+        "per_seed",
+        "summary",
+        "baseline",
+        "paper",
+        "criteria",
+        "passed",
+        "wall_time_s",
+        "device",
+        "versions",
+        "date",
+    ):
         assert key in data
     assert data["passed"] is True
     back = ResultsFile.read(path)
@@ -125,16 +141,24 @@ def test_reproduce_cli_writes_json(tmp_path, capsys):
         return r
 
     out = tmp_path / "q.json"
-    res = reproduce_cli({"quick": Cfg(), "cpu": Cfg(n=5), "full": Cfg()}, run, prog="demo-reproduce",
-                        argv=["--preset", "cpu", "--out", str(out), "--device", "cpu", "--no-progress"])
+    res = reproduce_cli(
+        {"quick": Cfg(), "cpu": Cfg(n=5), "full": Cfg()},
+        run,
+        prog="demo-reproduce",
+        argv=["--preset", "cpu", "--out", str(out), "--device", "cpu", "--no-progress"],
+    )
     assert seen == {"seeds": [0, 1], "device": "cpu", "n": 5}
     data = json.loads(out.read_text())
     assert data["preset"] == "cpu" and data["config"]["n"] == 5 and data["seeds"] == [0, 1]
     assert data["wall_time_s"] >= 0 and data["passed"] is True and res is not None
     printed = capsys.readouterr().out
     assert printed.index('"n": 5') < printed.index("| toy |")  # config printed before the table
-    reproduce_cli({"quick": Cfg(), "cpu": Cfg(), "full": Cfg()}, run, prog="demo-reproduce",
-                  argv=["--seeds", "7", "--out", str(out), "--device", "cpu"])
+    reproduce_cli(
+        {"quick": Cfg(), "cpu": Cfg(), "full": Cfg()},
+        run,
+        prog="demo-reproduce",
+        argv=["--seeds", "7", "--out", str(out), "--device", "cpu"],
+    )
     assert seen["seeds"] == [7]
     with pytest.raises(ValueError, match="presets must define"):
         reproduce_cli({"quick": Cfg()}, run, prog="x", argv=[])

@@ -121,7 +121,9 @@ def ratio_table(comparisons: Sequence[Comparison]) -> str:
     return markdown_table(BENCH_COLUMNS, [r for c in comparisons for r in c.rows()])
 
 
-def write_bench(path: str | Path, comparisons: Sequence[Comparison], name: str = "bench", device: Any = None) -> Path:
+def write_bench(
+    path: str | Path, comparisons: Sequence[Comparison], name: str = "bench", device: Any = None
+) -> Path:
     """Write comparisons as a results JSON whose table ``name`` the README renders (``results:begin bench``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,10 +134,20 @@ def write_bench(path: str | Path, comparisons: Sequence[Comparison], name: str =
         "versions": environment(device),
         "date": time.strftime("%Y-%m-%d"),
         "comparisons": [
-            {"task": c.task, "reference": c.reference, "timings": {k: dataclasses.asdict(v) for k, v in c.timings.items()}, "ratios": {k: c.ratio(k) for k in c.timings}}
+            {
+                "task": c.task,
+                "reference": c.reference,
+                "timings": {k: dataclasses.asdict(v) for k, v in c.timings.items()},
+                "ratios": {k: c.ratio(k) for k in c.timings},
+            }
             for c in comparisons
         ],
-        "tables": {name: {"columns": [*BENCH_COLUMNS, "hardware"], "rows": [[*r, hw] for c in comparisons for r in c.rows()]}},
+        "tables": {
+            name: {
+                "columns": [*BENCH_COLUMNS, "hardware"],
+                "rows": [[*r, hw] for c in comparisons for r in c.rows()],
+            }
+        },
     }
     path.write_text(json.dumps(_jsonable(data), indent=2) + "\n", encoding="utf-8")
     return path

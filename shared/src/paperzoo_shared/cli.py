@@ -62,7 +62,9 @@ def reproduce_cli(
         default="quick",
         help="; ".join(f"{k}: {PRESET_HELP.get(k, '')}" for k in presets) + " (default: quick)",
     )
-    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="seeds to run (default: the preset's)")
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=None, help="seeds to run (default: the preset's)"
+    )
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N (default: auto)")
     parser.add_argument("--out", default=None, help="results JSON path (default: results/<preset>.json)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")

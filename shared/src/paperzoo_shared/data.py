@@ -110,7 +110,13 @@ def make_xor(n: int = 400, *, noise: float = 0.1, seed: int = 0, dtype: Any = No
 
 
 def make_spirals(
-    n: int = 400, *, n_classes: int = 2, noise: float = 0.1, turns: float = 1.5, seed: int = 0, dtype: Any = None
+    n: int = 400,
+    *,
+    n_classes: int = 2,
+    noise: float = 0.1,
+    turns: float = 1.5,
+    seed: int = 0,
+    dtype: Any = None,
 ) -> tuple[Any, Any]:
     """Interleaved Archimedean spirals in 2-d, ``n`` points split evenly over ``n_classes`` arms."""
     torch = _torch()
@@ -119,12 +125,22 @@ def make_spirals(
     t = torch.rand(n, generator=g) * turns * 2 * torch.pi
     r = t / (turns * 2 * torch.pi)
     angle = t + 2 * torch.pi * y / n_classes
-    X = torch.stack([r * torch.cos(angle), r * torch.sin(angle)], 1) + noise * torch.randn(n, 2, generator=g) * 0.1
+    X = (
+        torch.stack([r * torch.cos(angle), r * torch.sin(angle)], 1)
+        + noise * torch.randn(n, 2, generator=g) * 0.1
+    )
     return X.to(dtype or torch.float32), y.long()
 
 
 def make_blobs(
-    n: int = 400, *, n_classes: int = 3, dim: int = 2, spread: float = 1.0, sep: float = 4.0, seed: int = 0, dtype: Any = None
+    n: int = 400,
+    *,
+    n_classes: int = 3,
+    dim: int = 2,
+    spread: float = 1.0,
+    sep: float = 4.0,
+    seed: int = 0,
+    dtype: Any = None,
 ) -> tuple[Any, Any]:
     """Isotropic Gaussian blobs with centres drawn uniformly in ``[-sep, sep]^dim``, balanced classes."""
     torch = _torch()

@@ -164,7 +164,9 @@ class ResultsFile:
         baseline: Any = None,
     ) -> None:
         """Add a row to the main README table (``ours`` is usually a :func:`mean_std` dict)."""
-        self.rows.append({"setting": setting, "metric": metric, "paper": paper, "ours": ours, "baseline": baseline})
+        self.rows.append(
+            {"setting": setting, "metric": metric, "paper": paper, "ours": ours, "baseline": baseline}
+        )
 
     def add_table(self, name: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Add a named table, rendered between ``<!-- results:begin NAME -->`` markers."""
@@ -225,7 +227,15 @@ def _jsonable(obj: Any) -> Any:
 
 # --------------------------------------------------------------------------------------------- rendering
 
-MAIN_COLUMNS = ["setting", "metric", "paper (source)", "ours (mean ± std, n seeds)", "baseline", "preset", "hardware"]
+MAIN_COLUMNS = [
+    "setting",
+    "metric",
+    "paper (source)",
+    "ours (mean ± std, n seeds)",
+    "baseline",
+    "preset",
+    "hardware",
+]
 
 
 def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], digits: int = 3) -> str:
@@ -387,14 +397,22 @@ def catalogue_table(
         if info.get("url"):
             paper = f"[{paper}]({info['url']})"
         rows.append(
-            [f"[`{info['dist']}`]({link.format(dir=pkg_dir.name)})", paper, info.get("claim", ""), info["version"], reproduction_status(res)]
+            [
+                f"[`{info['dist']}`]({link.format(dir=pkg_dir.name)})",
+                paper,
+                info.get("claim", ""),
+                info["version"],
+                reproduction_status(res),
+            ]
         )
     if not rows:
         return "_No packages yet._"
     return markdown_table(["package", "paper", "claim", "version", "reproduction"], rows)
 
 
-def render_catalogue(repo_root: str | Path, check: bool = False, files: Sequence[str] = ("README.md", "docs/index.md")) -> list[str]:
+def render_catalogue(
+    repo_root: str | Path, check: bool = False, files: Sequence[str] = ("README.md", "docs/index.md")
+) -> list[str]:
     """Render the catalogue blocks of the root README and the docs index."""
     changed = []
     for name in files:
@@ -402,7 +420,9 @@ def render_catalogue(repo_root: str | Path, check: bool = False, files: Sequence
         if not path.exists():
             continue
         old = path.read_text(encoding="utf-8")
-        body = catalogue_table(repo_root, link="packages/{dir}.md" if name.startswith("docs/") else "packages/{dir}/")
+        body = catalogue_table(
+            repo_root, link="packages/{dir}.md" if name.startswith("docs/") else "packages/{dir}/"
+        )
         new = replace_blocks(old, lambda kind, _name, b=body: b if kind == "catalogue" else None)
         if new != old:
             changed.append(str(path))
@@ -412,7 +432,9 @@ def render_catalogue(repo_root: str | Path, check: bool = False, files: Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m paperzoo_shared.results", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m paperzoo_shared.results", description=__doc__.splitlines()[0]
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     p_render = sub.add_parser("render", help="render the README tables of packages from their results JSON")
     p_render.add_argument("pkg_dirs", nargs="+")
@@ -426,7 +448,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         changed = render_catalogue(args.repo_root, check=args.check)
     for f in changed:
-        verb = "differs from its results JSON (edited by hand or stale): re-render it" if args.check else "rendered"
+        verb = (
+            "differs from its results JSON (edited by hand or stale): re-render it"
+            if args.check
+            else "rendered"
+        )
         print(f"{f}: {verb}", file=sys.stderr if args.check else sys.stdout)
     return 1 if (args.check and changed) else 0
 

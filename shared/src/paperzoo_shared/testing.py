@@ -49,7 +49,9 @@ def skip_reason(keywords: Any, *, runslow: bool, has_cuda: bool, require_cuda: b
     """Why a test with these markers is skipped (None: it runs). Raises when CUDA is required but missing."""
     if "gpu" in keywords and not has_cuda:
         if require_cuda:
-            raise RuntimeError("REQUIRE_CUDA=1 but CUDA is not available: this GPU run would pass without testing")
+            raise RuntimeError(
+                "REQUIRE_CUDA=1 but CUDA is not available: this GPU run would pass without testing"
+            )
         return "CUDA not available"
     if "slow" in keywords and not runslow:
         return "slow: run with --runslow or RUN_SLOW=1"
@@ -63,7 +65,9 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     has_cuda = cuda_available()
     for item in items:
         # with REQUIRE_CUDA=1 a gpu test is not skipped: pytest_runtest_setup fails it instead
-        reason = skip_reason(item.keywords, runslow=runslow, has_cuda=has_cuda or _truthy("REQUIRE_CUDA"), require_cuda=False)
+        reason = skip_reason(
+            item.keywords, runslow=runslow, has_cuda=has_cuda or _truthy("REQUIRE_CUDA"), require_cuda=False
+        )
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
 
@@ -72,4 +76,6 @@ def pytest_runtest_setup(item: Any) -> None:
     import pytest
 
     if "gpu" in item.keywords and _truthy("REQUIRE_CUDA") and not cuda_available():
-        pytest.fail("REQUIRE_CUDA=1 but CUDA is not available: this GPU run would pass without testing", pytrace=False)
+        pytest.fail(
+            "REQUIRE_CUDA=1 but CUDA is not available: this GPU run would pass without testing", pytrace=False
+        )
