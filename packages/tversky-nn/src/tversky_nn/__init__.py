@@ -1,7 +1,33 @@
-"""tversky-nn: Tversky Nn."""
+"""tversky-nn: differentiable Tversky similarity and projection layers (Doumbouya et al., 2025).
 
-from tversky_nn.core import Scale
+A :class:`TverskyProjection` is a drop-in replacement for ``nn.Linear`` built on Tversky's contrast model of
+similarity (common and distinctive features over a learned feature bank); one such layer computes XOR.
+"""
+
+from tversky_nn import functional
+from tversky_nn.convert import is_linear_like, replace_linear
+from tversky_nn.functional import salience, tversky_projections, tversky_similarity
+from tversky_nn.modules import (
+    DataDomainParameter,
+    SharedFeatureBank,
+    TverskyProjection,
+    TverskySimilarity,
+    count_parameters,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["Scale", "__version__"]
+__all__ = [
+    "DataDomainParameter",
+    "SharedFeatureBank",
+    "TverskyProjection",
+    "TverskySimilarity",
+    "__version__",
+    "count_parameters",
+    "functional",
+    "is_linear_like",
+    "replace_linear",
+    "salience",
+    "tversky_projections",
+    "tversky_similarity",
+]
