@@ -6,11 +6,11 @@ import dataclasses
 from collections.abc import Sequence
 
 import torch
-from paperzoo_shared import ResultsFile, mean_std, progress, seed_everything
-from paperzoo_shared.cli import reproduce_cli
 
 from darts_core import __version__
 from darts_core.core import Scale
+from paperzoo_shared import ResultsFile, mean_std, progress, seed_everything
+from paperzoo_shared.cli import reproduce_cli
 
 
 @dataclasses.dataclass

@@ -1,0 +1,436 @@
+"""Bilevel optimisation of DARTS (Sec. 2.3, Eq. 3-8) and the search loop.
+
+Every iteration takes the architecture step first, on a validation minibatch, then the weight step on a
+training minibatch (official ``train_search.py``):
+
+* first order (``order=1``): ``grad_α L_val(w, α)`` with ``w`` held fixed;
+* second order (``order=2``, Eq. 7-8): with the unrolled weights ``w' = w - ξ (μ m + grad_w L_train(w, α) + λ w)``
+  (ξ the current weight learning rate, μ momentum, m the momentum buffer, λ weight decay)::
+
+      g = grad_α L_val(w', α) - ξ [grad_α L_train(w+, α) - grad_α L_train(w-, α)] / (2 ε)
+      w± = w ± ε v,  v = grad_w' L_val(w', α),  ε = 0.01 / ||v||_2
+
+  computed with ``torch.func.functional_call`` so ``w`` itself is never modified.
+
+The architecture update is an extension point: subclass :class:`Architect` and override
+:meth:`Architect.arch_gradient` (RARTS), :meth:`Architect.arch_loss` / :meth:`Architect.weight_loss`
+(SD-DARTS, regularised losses), or pass callbacks to :func:`search` (``on_step``/``on_epoch_end``).
+
+Distributed: pass the plain (unwrapped) model and give each rank its shard of the data; when
+``torch.distributed`` is initialised every gradient (w and α) is averaged over ranks, with parameters that did
+not take part in the loss (sampled paths, removed edges) counted as zero gradients, so there is no DDP
+"unused parameter" failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call
+
+from darts_core.genotype import Genotype, SelectionRule
+from darts_core.supernet import Supernet
+from paperzoo_shared import progress
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _distributed() -> bool:
+    return (
+        torch.distributed.is_available()
+        and torch.distributed.is_initialized()
+        and torch.distributed.get_world_size() > 1
+    )
+
+
+def sync_gradients(
+    grads: Sequence[torch.Tensor | None], params: Sequence[torch.Tensor]
+) -> list[torch.Tensor]:
+    """Replace missing gradients by zeros and, when ``torch.distributed`` runs, average them over ranks."""
+    out = [torch.zeros_like(p) if g is None else g for g, p in zip(grads, params, strict=True)]
+    if _distributed():
+        world = torch.distributed.get_world_size()
+        flat = torch.cat([g.reshape(-1) for g in out])
+        torch.distributed.all_reduce(flat)
+        flat /= world
+        out = [t.view_as(g) for t, g in zip(flat.split([g.numel() for g in out]), out, strict=True)]
+    return out
+
+
+class Architect:
+    """The architecture (α) update of DARTS.
+
+    Args:
+        model: a :class:`Supernet` (not DDP-wrapped).
+        order: 1 (first-order approximation) or 2 (unrolled, finite-difference Hessian-vector product).
+        arch_lr, arch_betas, arch_wd: Adam on α (official: 3e-4, (0.5, 0.999), 1e-3).
+        loss_fn: ``loss_fn(logits, targets)`` for both levels (cross entropy).
+        hvp_radius: the ``r`` of ``ε = r / ||v||`` (official 0.01).
+    """
+
+    def __init__(
+        self,
+        model: Supernet,
+        *,
+        order: int = 1,
+        arch_lr: float = 3e-4,
+        arch_betas: tuple[float, float] = (0.5, 0.999),
+        arch_wd: float = 1e-3,
+        loss_fn: LossFn = F.cross_entropy,
+        hvp_radius: float = 0.01,
+    ) -> None:
+        if isinstance(model, nn.parallel.DistributedDataParallel):
+            raise TypeError(
+                "pass the plain Supernet, not a DDP wrapper: gradients are averaged over ranks explicitly"
+            )
+        if not isinstance(model, Supernet):
+            raise TypeError(f"model must be a Supernet, got {type(model).__name__}")
+        if order not in (1, 2):
+            raise ValueError(f"order must be 1 or 2, got {order!r}")
+        if arch_lr <= 0:
+            raise ValueError(f"arch_lr must be > 0, got {arch_lr}")
+        self.model, self.order, self.loss_fn, self.hvp_radius = model, order, loss_fn, float(hvp_radius)
+        self.optimizer = torch.optim.Adam(
+            model.arch_parameters(), lr=arch_lr, betas=arch_betas, weight_decay=arch_wd
+        )
+
+    # ------------------------------------------------------------------ losses (override points)
+    def arch_objective(self, logits: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """The upper-level loss from the supernet's logits on a validation batch (default ``loss_fn``)."""
+        return self.loss_fn(logits, batch[1])
+
+    def weight_objective(self, logits: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """The lower-level loss from the supernet's logits on a training batch (default ``loss_fn``); the w step
+        of :func:`search` uses it too, so a regulariser added here (SD-DARTS, RARTS) applies everywhere."""
+        return self.loss_fn(logits, batch[1])
+
+    def _forward(self, x: torch.Tensor, params: dict[str, torch.Tensor] | None) -> torch.Tensor:
+        return self.model(x) if params is None else functional_call(self.model, params, (x,))
+
+    def arch_loss(self, batch: Batch, params: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """L_val(w, α) on a validation batch (``params`` replaces some weights, e.g. the unrolled w')."""
+        return self.arch_objective(self._forward(batch[0], params), batch)
+
+    def weight_loss(self, batch: Batch, params: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """L_train(w, α) on a training batch (``params`` replaces some weights, e.g. w ± ε v)."""
+        return self.weight_objective(self._forward(batch[0], params), batch)
+
+    # ------------------------------------------------------------------ gradients
+    def _weights(self) -> tuple[list[str], list[nn.Parameter]]:
+        named = list(self.model.named_weight_parameters())
+        return [n for n, _ in named], [p for _, p in named]
+
+    def unrolled_weights(
+        self, train_batch: Batch, w_lr: float, w_optimizer: torch.optim.Optimizer | None
+    ) -> dict[str, torch.Tensor]:
+        """w' = w - ξ (μ m + grad_w L_train(w, α) + λ w) as fresh leaf tensors (Eq. 6, official ``_compute_unrolled_model``)."""
+        names, params = self._weights()
+        grads = torch.autograd.grad(self.weight_loss(train_batch), params, allow_unused=True)
+        grads = sync_gradients(grads, params)
+        momentum, wd = 0.0, 0.0
+        if w_optimizer is not None and w_optimizer.param_groups:
+            group = w_optimizer.param_groups[0]
+            momentum, wd = float(group.get("momentum", 0.0)), float(group.get("weight_decay", 0.0))
+        out = {}
+        for n, p, g in zip(names, params, grads, strict=True):
+            buf = w_optimizer.state.get(p, {}).get("momentum_buffer") if w_optimizer is not None else None
+            step = g + wd * p.detach()
+            if buf is not None:
+                step = step + momentum * buf
+            out[n] = (p.detach() - w_lr * step).requires_grad_(True)
+        return out
+
+    def hessian_vector_product(
+        self, train_batch: Batch, vector: Sequence[torch.Tensor], *, exact: bool = False
+    ) -> list[torch.Tensor]:
+        """``grad^2_{α,w} L_train(w, α) · v`` (Eq. 8): central finite difference with ε = r/||v||, or exact autograd."""
+        names, params = self._weights()
+        alphas = self.model.arch_parameters()
+        if exact:
+            loss = self.weight_loss(train_batch)
+            gw = torch.autograd.grad(loss, params, create_graph=True, allow_unused=True)
+            dot = sum((g * v).sum() for g, v in zip(gw, vector, strict=True) if g is not None)
+            return list(torch.autograd.grad(dot, alphas, allow_unused=True, materialize_grads=True))
+        norm = torch.sqrt(sum((v.detach() ** 2).sum() for v in vector))
+        eps = self.hvp_radius / norm
+        plus = {n: p.detach() + eps * v.detach() for n, p, v in zip(names, params, vector, strict=True)}
+        g_plus = torch.autograd.grad(
+            self.weight_loss(train_batch, plus), alphas, allow_unused=True, materialize_grads=True
+        )
+        minus = {n: p.detach() - eps * v.detach() for n, p, v in zip(names, params, vector, strict=True)}
+        g_minus = torch.autograd.grad(
+            self.weight_loss(train_batch, minus), alphas, allow_unused=True, materialize_grads=True
+        )
+        return [(a - b) / (2 * eps) for a, b in zip(g_plus, g_minus, strict=True)]
+
+    def arch_gradient(
+        self, train_batch: Batch, val_batch: Batch, w_lr: float, w_optimizer: torch.optim.Optimizer | None
+    ) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """``(grad_α, val_loss)``: first-order ``grad_α L_val(w, α)`` or the second-order Eq. 7-8."""
+        alphas = self.model.arch_parameters()
+        if self.order == 1:
+            loss = self.arch_loss(val_batch)
+            grads = torch.autograd.grad(loss, alphas, allow_unused=True, materialize_grads=True)
+            return list(grads), loss.detach()
+        unrolled = self.unrolled_weights(train_batch, w_lr, w_optimizer)
+        names = list(unrolled)
+        loss = self.arch_loss(val_batch, unrolled)
+        grads = torch.autograd.grad(
+            loss, [*alphas, *unrolled.values()], allow_unused=True, materialize_grads=True
+        )
+        d_alpha, v = list(grads[: len(alphas)]), list(grads[len(alphas) :])
+        v = sync_gradients(v, [unrolled[n] for n in names])
+        implicit = self.hessian_vector_product(train_batch, v)
+        return [da - w_lr * h for da, h in zip(d_alpha, implicit, strict=True)], loss.detach()
+
+    def step(
+        self,
+        train_batch: Batch,
+        val_batch: Batch,
+        w_lr: float = 0.025,
+        w_optimizer: torch.optim.Optimizer | None = None,
+    ) -> torch.Tensor:
+        """One α update (Adam on :meth:`arch_gradient`); returns the validation loss (detached)."""
+        alphas = self.model.arch_parameters()
+        grads, loss = self.arch_gradient(train_batch, val_batch, w_lr, w_optimizer)
+        grads = sync_gradients(grads, alphas)
+        self.optimizer.zero_grad(set_to_none=True)
+        for a, g in zip(alphas, grads, strict=True):
+            a.grad = g.detach()
+        self.optimizer.step()
+        return loss
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"optimizer": self.optimizer.state_dict(), "order": self.order}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.optimizer.load_state_dict(state["optimizer"])
+
+
+# ---------------------------------------------------------------------------------------------- search loop
+
+
+@dataclasses.dataclass
+class SearchState:
+    """What callbacks see: the epoch, the step within it, the model, architect, weight optimiser and history."""
+
+    epoch: int
+    step: int
+    model: Supernet
+    architect: Architect
+    w_optimizer: torch.optim.Optimizer
+    history: list[dict[str, Any]]
+    w_lr: float = 0.0
+    last: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class SearchResult:
+    """Outcome of :func:`search`: the final genotype, per-epoch history (genotype, op weights, losses), model."""
+
+    genotype: Genotype
+    history: list[dict[str, Any]]
+    model: Supernet
+    architect: Architect
+
+
+def _cycle(loader: Iterable[Batch]) -> Iterator[Batch]:
+    while True:
+        empty = True
+        for batch in loader:
+            empty = False
+            yield batch
+        if empty:
+            raise ValueError("val_loader is empty: the architecture step needs validation batches")
+
+
+def _to(batch: Any, device: torch.device | None) -> Batch:
+    x, y = batch[0], batch[1]
+    if device is not None:
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+    return x, y
+
+
+def save_checkpoint(path: str | Path, state: SearchState, scheduler: Any = None) -> Path:
+    """Save model, α optimiser, weight optimiser, scheduler, epoch and history to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(
+        {
+            "epoch": state.epoch,
+            "model": state.model.state_dict(),
+            "architect": state.architect.state_dict(),
+            "w_optimizer": state.w_optimizer.state_dict(),
+            "scheduler": scheduler.state_dict() if scheduler is not None else None,
+            "history": [
+                {k: v for k, v in h.items() if k != "genotype"} | {"genotype": str(h["genotype"])}
+                for h in state.history
+            ],
+        },
+        path,
+    )
+    return path
+
+
+def load_checkpoint(
+    path: str | Path,
+    model: Supernet,
+    architect: Architect | None = None,
+    w_optimizer: torch.optim.Optimizer | None = None,
+    scheduler: Any = None,
+) -> dict[str, Any]:
+    """Restore a :func:`save_checkpoint` file in place; returns the raw dict (``epoch``, ``history``)."""
+    ckpt = torch.load(Path(path), map_location="cpu", weights_only=False)
+    model.load_state_dict(ckpt["model"])
+    if architect is not None:
+        architect.load_state_dict(ckpt["architect"])
+    if w_optimizer is not None:
+        w_optimizer.load_state_dict(ckpt["w_optimizer"])
+    if scheduler is not None and ckpt.get("scheduler") is not None:
+        scheduler.load_state_dict(ckpt["scheduler"])
+    for h in ckpt["history"]:
+        h["genotype"] = Genotype.from_str(h["genotype"])
+    return ckpt
+
+
+def search(
+    model: Supernet,
+    train_loader: Iterable[Batch],
+    val_loader: Iterable[Batch],
+    epochs: int = 50,
+    *,
+    order: int = 1,
+    architect: Architect | None = None,
+    w_lr: float = 0.025,
+    w_lr_min: float = 0.001,
+    momentum: float = 0.9,
+    wd: float = 3e-4,
+    grad_clip: float | None = 5.0,
+    arch_lr: float = 3e-4,
+    arch_betas: tuple[float, float] = (0.5, 0.999),
+    arch_wd: float = 1e-3,
+    warmup_epochs: int = 0,
+    rule: SelectionRule | None = None,
+    callbacks: Sequence[Any] = (),
+    device: torch.device | str | None = None,
+    checkpoint_path: str | Path | None = None,
+    resume: bool = False,
+    show_progress: bool = True,
+) -> SearchResult:
+    """Run the DARTS search (official ``train_search.py``): per iteration an α step on a validation batch then
+    a w step (SGD, cosine lr from ``w_lr`` to ``w_lr_min``, grad-norm clip) on a training batch.
+
+    ``train_loader``/``val_loader`` are re-iterable sources of ``(x, y)`` batches (D_train and D_val, Sec. 2.3).
+    ``warmup_epochs`` train w only (α frozen) first. ``callbacks`` are objects with optional
+    ``on_step(state)`` / ``on_epoch_end(state)`` methods. With ``checkpoint_path`` a checkpoint is written after
+    every epoch, and ``resume=True`` continues from it. Each epoch appends ``{"epoch", "w_lr", "train_loss",
+    "train_acc", "val_loss", "genotype", "weights"}`` to the history.
+    """
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if order not in (1, 2):
+        raise ValueError(f"order must be 1 or 2, got {order!r}")
+    if w_lr <= 0 or w_lr_min < 0:
+        raise ValueError(f"w_lr must be > 0 and w_lr_min >= 0, got {w_lr}, {w_lr_min}")
+    if device is not None:
+        device = torch.device(device)
+        model.to(device)
+    if architect is None:
+        architect = Architect(model, order=order, arch_lr=arch_lr, arch_betas=arch_betas, arch_wd=arch_wd)
+    elif architect.model is not model:
+        raise ValueError("architect.model must be the model being searched")
+    params = model.weight_parameters()
+    w_opt = torch.optim.SGD(params, lr=w_lr, momentum=momentum, weight_decay=wd)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(w_opt, float(epochs), eta_min=w_lr_min)
+    history: list[dict[str, Any]] = []
+    start = 0
+    if resume and checkpoint_path is not None and Path(checkpoint_path).exists():
+        ckpt = load_checkpoint(checkpoint_path, model, architect, w_opt, scheduler)
+        start, history = int(ckpt["epoch"]) + 1, ckpt["history"]
+    val_iter = _cycle(val_loader)
+    state = SearchState(
+        epoch=start, step=0, model=model, architect=architect, w_optimizer=w_opt, history=history
+    )
+    bar = progress(range(start, epochs), desc="search", disable=None if show_progress else True)
+    for epoch in bar:
+        model.train()
+        lr = float(w_opt.param_groups[0]["lr"])
+        state.epoch, state.w_lr = epoch, lr
+        tot_loss = tot_correct = tot_n = 0.0
+        val_losses = []
+        for step, batch in enumerate(train_loader):
+            train_batch = _to(batch, device)
+            if epoch >= warmup_epochs:
+                val_batch = _to(next(val_iter), device)
+                val_losses.append(architect.step(train_batch, val_batch, lr, w_opt))
+            x, y = train_batch
+            logits = model(x)
+            loss = architect.weight_objective(logits, train_batch)
+            grads = sync_gradients(torch.autograd.grad(loss, params, allow_unused=True), params)
+            for p, g in zip(params, grads, strict=True):
+                p.grad = g
+            if grad_clip is not None:
+                nn.utils.clip_grad_norm_(params, grad_clip)
+            w_opt.step()
+            with torch.no_grad():
+                tot_loss += float(loss) * len(y)
+                tot_correct += float((logits.argmax(1) == y).sum())
+                tot_n += len(y)
+            state.step = step
+            state.last = {"train_loss": float(loss)}
+            for cb in callbacks:
+                if hasattr(cb, "on_step"):
+                    cb.on_step(state)
+        if tot_n == 0:
+            raise ValueError("train_loader is empty")
+        scheduler.step()
+        with torch.no_grad():
+            weights = {k: v.detach().cpu().clone() for k, v in model.arch_weights().items()}
+            geno = model.genotype(rule)
+        history.append(
+            {
+                "epoch": epoch,
+                "w_lr": lr,
+                "train_loss": tot_loss / tot_n,
+                "train_acc": tot_correct / tot_n,
+                "val_loss": float(torch.stack(val_losses).mean()) if val_losses else math.nan,
+                "genotype": geno,
+                "weights": weights,
+            }
+        )
+        for cb in callbacks:
+            if hasattr(cb, "on_epoch_end"):
+                cb.on_epoch_end(state)
+        if checkpoint_path is not None:
+            save_checkpoint(checkpoint_path, state, scheduler)
+    return SearchResult(genotype=model.genotype(rule), history=history, model=model, architect=architect)
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module,
+    loader: Iterable[Batch],
+    *,
+    device: torch.device | str | None = None,
+    **forward_kwargs: Any,
+) -> dict[str, float]:
+    """Accuracy and mean cross-entropy of ``model`` over ``loader`` (in the model's current train/eval mode)."""
+    tot_loss = tot_correct = tot_n = 0.0
+    dev = torch.device(device) if device is not None else None
+    for batch in loader:
+        x, y = _to(batch, dev)
+        logits = model(x, **forward_kwargs)
+        tot_loss += float(F.cross_entropy(logits, y, reduction="sum"))
+        tot_correct += float((logits.argmax(1) == y).sum())
+        tot_n += len(y)
+    if tot_n == 0:
+        raise ValueError("loader is empty")
+    return {"acc": tot_correct / tot_n, "loss": tot_loss / tot_n}
