@@ -1,0 +1,26 @@
+"""scikit-learn contract: check_estimator via parametrize_with_checks, Pipeline, GridSearchCV, clone, pickle."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from gradboost_nn import GBNNClassifier, GBNNRegressor
+
+# small settings so that the ~100 fits of the check suite stay fast; the defaults are checked in a slow test
+FAST = dict(n_steps=3, units_per_step=4, max_iter=15, random_state=0)
+
+
+@parametrize_with_checks(
+    [GBNNClassifier(**FAST), GBNNRegressor(learning_rate=0.5, **FAST)],
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
