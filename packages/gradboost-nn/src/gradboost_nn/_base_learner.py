@@ -78,7 +78,11 @@ def glorot_uniform(
 
 
 def _objective(
-    X: torch.Tensor, R: torch.Tensor, p: list[torch.Tensor], act: Callable[[torch.Tensor], torch.Tensor], alpha: float
+    X: torch.Tensor,
+    R: torch.Tensor,
+    p: list[torch.Tensor],
+    act: Callable[[torch.Tensor], torch.Tensor],
+    alpha: float,
 ) -> torch.Tensor:
     W, b, V, c = p
     out = torch.addmm(c, act(torch.addmm(b, X, W)), V)

@@ -48,9 +48,13 @@ def _torch_threads(device: torch.device, n: int = 1) -> Iterator[None]:
 
 
 def _resolve_device_dtype(device: str, dtype: str) -> tuple[torch.device, torch.dtype]:
-    dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else "cpu" if device == "auto" else device)
+    dev = torch.device(
+        "cuda" if device == "auto" and torch.cuda.is_available() else "cpu" if device == "auto" else device
+    )
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was requested but CUDA is not available; use device='cpu' or 'auto'")
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available; use device='cpu' or 'auto'"
+        )
     if dtype == "auto":
         return dev, torch.float64 if dev.type == "cpu" else torch.float32
     return dev, {"float64": torch.float64, "float32": torch.float32}[dtype]
@@ -209,7 +213,9 @@ class _BaseGBNN(BaseEstimator):
                     if since_best >= self.n_iter_no_change:
                         break
                 if self.verbose:
-                    print(f"[GBNN] step {t + 1}/{self.n_steps}: rho={float(rho):.4g} train loss={float(train_loss[-1]):.6g}")
+                    print(
+                        f"[GBNN] step {t + 1}/{self.n_steps}: rho={float(rho):.4g} train loss={float(train_loss[-1]):.6g}"
+                    )
         T = best_t if X_val_np is not None else len(steps)
         to_np = lambda ts: torch.stack(ts).cpu().numpy() if ts else np.zeros(0)  # noqa: E731
         self.loss_ = loss
@@ -245,7 +251,9 @@ class _BaseGBNN(BaseEstimator):
         if n_steps is None:
             return int(self.n_steps_)
         if not isinstance(n_steps, numbers.Integral) or not 0 <= n_steps <= self.n_steps_:
-            raise ValueError(f"n_steps must be an integer in [0, {self.n_steps_}] (the fitted rounds), got {n_steps!r}")
+            raise ValueError(
+                f"n_steps must be an integer in [0, {self.n_steps_}] (the fitted rounds), got {n_steps!r}"
+            )
         return int(n_steps)
 
     def _hidden(self, X: np.ndarray, k: int) -> torch.Tensor:
@@ -274,7 +282,9 @@ class _BaseGBNN(BaseEstimator):
             # contribution of each round: (n, T, out) = per-round block of H times its output weights
             contrib = torch.einsum("ntj,tjo->nto", H.reshape(-1, T, J), V.reshape(T, J, -1))
             contrib = contrib + torch.from_numpy(self.step_intercepts_.astype(np.float64))
-            cum = torch.cumsum(contrib, dim=1) + torch.from_numpy(self.init_.astype(np.float64) * self.loss_.output_scale)
+            cum = torch.cumsum(contrib, dim=1) + torch.from_numpy(
+                self.init_.astype(np.float64) * self.loss_.output_scale
+            )
         for t in range(T):
             yield cum[:, t, :].numpy()
 
@@ -420,7 +430,9 @@ class GBNNClassifier(ClassifierMixin, _BaseGBNN):
         self._boost(X, y)
         return self
 
-    def decision_function(self, X: Any, n_steps: int | None = None, *, n_units: int | None = None) -> np.ndarray:
+    def decision_function(
+        self, X: Any, n_steps: int | None = None, *, n_units: int | None = None
+    ) -> np.ndarray:
         """Network output: log-odds 2F of ``classes_[1]`` (shape (n,)) for binary, class scores F (n, K) else.
 
         ``n_steps``/``n_units`` keep only the first rounds/hidden units (switching off the last-trained ones).
@@ -445,7 +457,9 @@ class GBNNClassifier(ClassifierMixin, _BaseGBNN):
         """Class probabilities (n, K): sigmoid(2F) for binary, softmax(F) for multiclass."""
         return self._proba_from_raw(self._raw_output(X, self._n_steps_from(n_steps, n_units)))
 
-    def predict_log_proba(self, X: Any, n_steps: int | None = None, *, n_units: int | None = None) -> np.ndarray:
+    def predict_log_proba(
+        self, X: Any, n_steps: int | None = None, *, n_units: int | None = None
+    ) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`."""
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X, n_steps, n_units=n_units))

@@ -106,4 +106,3 @@ class MultinomialDeviance(GBNNLoss):
 
     def loss(self, Y: torch.Tensor, F: torch.Tensor) -> torch.Tensor:
         return (torch.logsumexp(F, dim=1) - (Y * F).sum(dim=1)).mean()
-

@@ -50,7 +50,11 @@ class ReferenceGBNN:
         if self.task == "classification":
             self.classes_, codes = np.unique(y, return_inverse=True)
             self.kind_ = "binary" if len(self.classes_) == 2 else "multiclass"
-            Y = np.where(codes == 1, 1.0, -1.0)[:, None] if self.kind_ == "binary" else np.eye(len(self.classes_))[codes]
+            Y = (
+                np.where(codes == 1, 1.0, -1.0)[:, None]
+                if self.kind_ == "binary"
+                else np.eye(len(self.classes_))[codes]
+            )
         else:
             self.kind_ = "regression"
             Y = np.asarray(y, dtype=float)[:, None]
