@@ -1,7 +1,54 @@
-"""noprop: Noprop."""
+"""noprop: NoProp (Li, Teh & Pascanu, 2025), training each block to denoise a noisy label embedding,
+with no gradient flowing between blocks (arXiv:2503.24322).
 
-from noprop.core import Scale
+Variants: :class:`NoPropDT` (discrete time), :class:`NoPropCT` (continuous time, learnable schedule),
+:class:`NoPropFM` (flow matching); label embeddings :class:`LabelEmbedding` (one-hot, learned, prototype);
+denoising blocks (MLP and the paper's CNN); back-prop baselines with the same blocks; a scikit-learn
+estimator :class:`NoPropClassifier` (``noprop.sklearn``, needs scikit-learn).
+"""
+
+from noprop.baselines import BackpropClassifier, BackpropMLP, EndToEndChain
+from noprop.blocks import DenoiseBlockCNN, DenoiseBlockMLP, TimeBlockCNN, TimeBlockMLP, sinusoidal_embedding
+from noprop.ct import NoPropCT
+from noprop.dt import NoPropDT, block_seed
+from noprop.embeddings import LabelEmbedding, gaussian_kl_to_standard, medoid_prototypes
+from noprop.fm import NoPropFM
+from noprop.memory import TrainingMemory, training_step_memory
+from noprop.schedules import DiscreteSchedule, LearnableSchedule, cosine_alpha_bar, posterior_coefficients
 
 __version__ = "0.1.0"
 
-__all__ = ["Scale", "__version__"]
+
+def __getattr__(name: str):  # lazy: scikit-learn is an optional dependency
+    if name == "NoPropClassifier":
+        from noprop.sklearn import NoPropClassifier
+
+        return NoPropClassifier
+    raise AttributeError(f"module 'noprop' has no attribute {name!r}")
+
+
+__all__ = [
+    "BackpropClassifier",
+    "BackpropMLP",
+    "DenoiseBlockCNN",
+    "DenoiseBlockMLP",
+    "DiscreteSchedule",
+    "EndToEndChain",
+    "LabelEmbedding",
+    "LearnableSchedule",
+    "NoPropCT",
+    "NoPropClassifier",
+    "NoPropDT",
+    "NoPropFM",
+    "TimeBlockCNN",
+    "TimeBlockMLP",
+    "TrainingMemory",
+    "__version__",
+    "block_seed",
+    "cosine_alpha_bar",
+    "gaussian_kl_to_standard",
+    "medoid_prototypes",
+    "posterior_coefficients",
+    "sinusoidal_embedding",
+    "training_step_memory",
+]
