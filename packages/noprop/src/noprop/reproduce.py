@@ -157,9 +157,15 @@ def _same_blocks(a: NoPropDT, b: NoPropDT) -> bool:
     )
 
 
-def _timed(fn) -> tuple[Any, float]:
+def _train_alone(m: NoPropDT, x: torch.Tensor, y: torch.Tensor, cfg: Config, order: str, seed: int) -> None:
+    """Blocks alone (no head in their optimisers) in ``order``, then the head alone on q(z_T | y)."""
+    m.fit(x, y, epochs=cfg.indep_epochs, batch_size=cfg.batch_size, order=order, with_head=False, seed=seed)
+    m.train_head(y, epochs=cfg.indep_epochs, batch_size=cfg.batch_size, seed=seed)
+
+
+def _timed(fn, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     t0 = time.perf_counter()
-    out = fn()
+    out = fn(*args, **kwargs)
     return out, time.perf_counter() - t0
 
 
@@ -186,9 +192,7 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
         # NoProp-DT, Algorithm 1 (head and embedding in every block's optimiser)
         dt = make_dt(cfg, xtr_f, C, seed).to(device)
         dt.configure_optimizers(lr=cfg.lr, weight_decay=cfg.weight_decay)
-        _, s = _timed(
-            lambda dt=dt: dt.fit(xtr_f, ytr, epochs=cfg.epochs, batch_size=cfg.batch_size, seed=seed)
-        )
+        _, s = _timed(dt.fit, xtr_f, ytr, epochs=cfg.epochs, batch_size=cfg.batch_size, seed=seed)
         metrics["dt"], metrics["dt_sampled"] = (
             dt.accuracy(xte_f, yte),
             dt.accuracy(xte_f, yte, deterministic=False),
@@ -203,27 +207,25 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
             num_classes=C,
         ).to(device)
         _, s = _timed(
-            lambda mlp=mlp: mlp.fit(
-                xtr_d,
-                ytr,
-                epochs=cfg.epochs,
-                batch_size=cfg.batch_size,
-                lr=cfg.lr,
-                weight_decay=cfg.weight_decay,
-            )
+            mlp.fit,
+            xtr_d,
+            ytr,
+            epochs=cfg.epochs,
+            batch_size=cfg.batch_size,
+            lr=cfg.lr,
+            weight_decay=cfg.weight_decay,
         )
         metrics["bp_mlp"] = mlp.accuracy(xte_d, yte)
         secs["bp_mlp"].append(s)
         chain = BackpropClassifier(EndToEndChain(make_dt(cfg, xtr_f, C, seed)), num_classes=C).to(device)
         _, s = _timed(
-            lambda c=chain: c.fit(
-                xtr_f,
-                ytr,
-                epochs=cfg.epochs,
-                batch_size=cfg.batch_size,
-                lr=cfg.lr,
-                weight_decay=cfg.weight_decay,
-            )
+            chain.fit,
+            xtr_f,
+            ytr,
+            epochs=cfg.epochs,
+            batch_size=cfg.batch_size,
+            lr=cfg.lr,
+            weight_decay=cfg.weight_decay,
         )
         metrics["bp_chain"] = chain.accuracy(xte_f, yte)
         secs["bp_chain"].append(s)
@@ -239,15 +241,14 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
             n_steps=cfg.n_steps,
         ).to(device)
         _, s = _timed(
-            lambda ct=ct: ct.fit(
-                xtr_f,
-                ytr,
-                epochs=cfg.ct_epochs,
-                batch_size=cfg.batch_size,
-                lr=cfg.lr,
-                weight_decay=cfg.weight_decay,
-                seed=seed,
-            )
+            ct.fit,
+            xtr_f,
+            ytr,
+            epochs=cfg.ct_epochs,
+            batch_size=cfg.batch_size,
+            lr=cfg.lr,
+            weight_decay=cfg.weight_decay,
+            seed=seed,
         )
         metrics["ct"] = ct.accuracy(xte_f, yte)
         secs["ct"].append(s)
@@ -260,15 +261,14 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
             n_steps=cfg.n_steps,
         ).to(device)
         _, s = _timed(
-            lambda fm=fm: fm.fit(
-                xtr_f,
-                ytr,
-                epochs=cfg.fm_epochs,
-                batch_size=cfg.batch_size,
-                lr=cfg.lr,
-                weight_decay=cfg.weight_decay,
-                seed=seed,
-            )
+            fm.fit,
+            xtr_f,
+            ytr,
+            epochs=cfg.fm_epochs,
+            batch_size=cfg.batch_size,
+            lr=cfg.lr,
+            weight_decay=cfg.weight_decay,
+            seed=seed,
         )
         metrics["fm"] = fm.accuracy(xte_f, yte)
         secs["fm"].append(s)
@@ -278,19 +278,7 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
         for name, order in (("seq_head", "sequential"), ("reverse", "reverse"), ("random", "random")):
             m = make_dt(cfg, xtr_f, C, seed).to(device)
 
-            def train(m=m, order=order):
-                m.fit(
-                    xtr_f,
-                    ytr,
-                    epochs=cfg.indep_epochs,
-                    batch_size=cfg.batch_size,
-                    order=order,
-                    with_head=False,
-                    seed=seed,
-                )
-                m.train_head(ytr, epochs=cfg.indep_epochs, batch_size=cfg.batch_size, seed=seed)
-
-            _, s = _timed(train)
+            _, s = _timed(_train_alone, m, xtr_f, ytr, cfg, order, seed)
             metrics[name] = m.accuracy(xte_f, yte)
             secs[name].append(s)
             models[name] = m
