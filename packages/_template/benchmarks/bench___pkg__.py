@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 import torch
-from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
 
 import __pkg__
+from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
 
 
 def main() -> None:

@@ -6,11 +6,11 @@ import dataclasses
 from collections.abc import Sequence
 
 import torch
-from paperzoo_shared import ResultsFile, mean_std, progress, seed_everything
-from paperzoo_shared.cli import reproduce_cli
 
 from __pkg__ import __version__
 from __pkg__.core import Scale
+from paperzoo_shared import ResultsFile, mean_std, progress, seed_everything
+from paperzoo_shared.cli import reproduce_cli
 
 
 @dataclasses.dataclass
