@@ -1,4 +1,8 @@
-"""scikit-learn contract: check_estimator via parametrize_with_checks, Pipeline, GridSearchCV, clone, pickle."""
+"""scikit-learn's estimator checks (check_estimator) through parametrize_with_checks.
+
+All checks run; the only skips come from scikit-learn itself when optional packages are missing (pandas,
+array-API support), not from this package.
+"""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
@@ -442,11 +443,9 @@ class GBNNClassifier(ClassifierMixin, _BaseGBNN):
 
     def _proba_from_raw(self, out: np.ndarray) -> np.ndarray:
         if out.shape[1] == 1:
-            p = 1.0 / (1.0 + np.exp(-out[:, 0]))
+            p = expit(out[:, 0])
             return np.column_stack([1.0 - p, p])
-        z = out - out.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        return softmax(out, axis=1)
 
     def _label_from_raw(self, out: np.ndarray) -> np.ndarray:
         if out.shape[1] == 1:

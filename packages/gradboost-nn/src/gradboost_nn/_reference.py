@@ -92,19 +92,23 @@ class ReferenceGBNN:
 
     def _residuals(self, Y: np.ndarray, F: np.ndarray) -> np.ndarray:
         if self.kind_ == "binary":
-            return 2 * Y / (1 + np.exp(2 * Y * F))
+            with np.errstate(over="ignore"):
+                return 2 * Y / (1 + np.exp(2 * Y * F))
         if self.kind_ == "multiclass":
             e = np.exp(F - F.max(axis=1, keepdims=True))
             return Y - e / e.sum(axis=1, keepdims=True)
         return Y - F
 
     def _newton(self, Y: np.ndarray, R: np.ndarray, f: np.ndarray) -> float:
+        # the same guards as the torch estimators (the reference code has none and can divide by zero)
         if self.kind_ == "binary":
-            return float(np.sum(R * f) / np.sum(f * f * np.abs(R) * (2 - np.abs(R))))
-        if self.kind_ == "multiclass":
+            rho = np.sum(R * f) / (np.sum(f * f * np.abs(R) * (2 - np.abs(R))) + 1e-12)
+        elif self.kind_ == "multiclass":
             p = Y - R
-            return float(np.sum(f * R) / np.sum(f * f * p * (1 - p)))
-        return 1.0
+            rho = np.sum(f * R) / (np.sum(f * f * p * (1 - p)) + 1e-12)
+        else:
+            return 1.0
+        return float(np.clip(np.nan_to_num(rho), -100.0, 100.0))
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         F = np.tile(self.init_, (X.shape[0], 1))
