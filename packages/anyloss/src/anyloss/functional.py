@@ -1,0 +1,259 @@
+"""Functional AnyLoss: ``loss = 1 - metric(soft confusion matrix)`` (AnyLoss, Sec. 3.2) and the hybrid loss.
+
+The metric is a statistic of the whole mini-batch, so the loss is one number per batch (per class for multi-class
+and multi-label outputs with ``average="macro"``): there is no per-sample loss and no per-sample reduction.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from anyloss.approx import DEFAULT_L
+from anyloss.confusion import ConfusionMatrix, Task, _prepare, no_autocast, soft_confusion_matrix
+from anyloss.metrics import METRICS
+
+__all__ = ["ALIASES", "anyloss", "hybrid_anyloss", "resolve_metric", "weighted_bce"]
+
+MetricFn = Callable[[Tensor, Tensor, Tensor, Tensor], Tensor]
+Average = Literal["macro", "micro"]
+Reduction = Literal["mean", "sum", "none"]
+
+ALIASES = {
+    "acc": "accuracy",
+    "f1_score": "f1",
+    "f_beta": "fbeta",
+    "f-beta": "fbeta",
+    "bacc": "balanced_accuracy",
+    "balanced_acc": "balanced_accuracy",
+    "g_mean": "gmean",
+    "g-mean": "gmean",
+    "geometric_mean": "gmean",
+    "sensitivity": "recall",
+    "tpr": "recall",
+    "tnr": "specificity",
+    "ppv": "precision",
+    "matthews": "mcc",
+}
+"""Other accepted spellings of the metric names of :data:`anyloss.metrics.METRICS`."""
+
+# which classes a metric needs in the batch to be defined (for the empty-class warning)
+_NEEDS_POS = {"f1", "fbeta", "recall", "balanced_accuracy", "gmean", "mcc", "precision"}
+_NEEDS_NEG = {"specificity", "balanced_accuracy", "gmean", "mcc", "npv"}
+_REDUCTIONS = ("mean", "sum", "none")
+_AVERAGES = ("macro", "micro")
+
+
+def resolve_metric(
+    metric: str | MetricFn, *, beta: float = 1.0, root: bool = True, eps: float = 1e-7
+) -> tuple[str, MetricFn]:
+    """``(name, fn)`` with ``fn(tn, fp, fn, tp) -> metric``; a callable is returned as ``("custom", metric)``."""
+    if callable(metric):
+        return "custom", metric
+    if not isinstance(metric, str):
+        raise TypeError(
+            f"metric must be a name or a callable (tn, fp, fn, tp) -> tensor, got {type(metric).__name__}"
+        )
+    name = ALIASES.get(metric.lower(), metric.lower())
+    if name not in METRICS:
+        raise ValueError(
+            f"unknown metric {metric!r}; available: {', '.join(sorted(METRICS))} "
+            f"(aliases: {', '.join(sorted(ALIASES))}) or a callable (tn, fp, fn, tp) -> tensor"
+        )
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta > 0:
+        raise ValueError(f"beta must be a number > 0, got {beta!r}")
+    base = METRICS[name]
+    if name == "fbeta":
+        return name, lambda tn, fp, fn, tp: base(tn, fp, fn, tp, beta=float(beta), eps=eps)
+    if name == "gmean":
+        return name, lambda tn, fp, fn, tp: base(tn, fp, fn, tp, root=bool(root), eps=eps)
+    return name, lambda tn, fp, fn, tp: base(tn, fp, fn, tp, eps=eps)
+
+
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+
+def _check_classes(cm: ConfusionMatrix, name: str, strict: bool) -> None:
+    """Warn once (or raise with ``strict``) when the metric is undefined because a class is absent."""
+    needs_pos, needs_neg = name in _NEEDS_POS, name in _NEEDS_NEG
+    if not (needs_pos or needs_neg):
+        return
+    missing = []
+    if needs_pos and bool(((cm.tp + cm.fn) <= 0).any()):
+        missing.append("positive")
+    if needs_neg and bool(((cm.tn + cm.fp) <= 0).any()):
+        missing.append("negative")
+    if missing:
+        msg = (
+            f"metric {name!r} is undefined on a batch without {' or '.join(missing)} samples "
+            "(for some class); the loss uses what exists and has no gradient from the missing class. "
+            "Use larger or stratified batches (anyloss.StratifiedBatchSampler)"
+        )
+        if strict:
+            raise ValueError(msg)
+        warnings.warn(msg, RuntimeWarning, stacklevel=4)
+
+
+def anyloss(
+    input: Tensor,
+    target: Tensor,
+    metric: str | MetricFn = "f1",
+    *,
+    task: Task = "binary",
+    L: float | None = DEFAULT_L,
+    from_logits: bool = True,
+    beta: float = 1.0,
+    root: bool = True,
+    average: Average = "macro",
+    reduction: Reduction = "mean",
+    weight: Tensor | None = None,
+    dataset_size: int | None = None,
+    eps: float = 1e-7,
+    strict: bool = False,
+    compute_dtype: torch.dtype | None = None,
+    validate_args: bool = True,
+) -> Tensor:
+    """AnyLoss: ``1 - metric`` of the soft confusion matrix of the batch (Sec. 3.2 of the paper).
+
+    Args:
+        input: logits (default) or probabilities; see :func:`anyloss.soft_confusion_matrix` for shapes.
+        target: labels; see :func:`anyloss.soft_confusion_matrix`.
+        metric: a name of :data:`anyloss.metrics.METRICS` (``"accuracy"``, ``"f1"``, ``"fbeta"``,
+            ``"balanced_accuracy"``, ``"gmean"``, ``"mcc"``, ``"precision"``, ``"recall"``, ``"specificity"``,
+            ``"npv"``; aliases in :data:`ALIASES`) or a callable ``(tn, fp, fn, tp) -> metric`` whose values are
+            at most 1 (the loss is ``1 - metric``).
+        task: ``"binary"`` (the paper), ``"multiclass"`` or ``"multilabel"`` (one-vs-rest; our extension).
+        L: amplification constant (paper: 73); ``None`` for the un-amplified "Pure" variant.
+        from_logits: ``input`` holds logits (sigmoid/softmax applied here).
+        beta: beta of ``"fbeta"``.
+        root: ``"gmean"`` as ``sqrt(TPR TNR)`` (paper) or, with ``False``, ``TPR TNR`` (the authors' extension).
+        average: multi-class/multi-label only: ``"macro"`` (metric per class, then reduced) or ``"micro"``
+            (counts summed over classes, one metric). Multi-class ``"accuracy"`` is always
+            ``sum_i sum_k y_ik A(p_ik) / N``.
+        reduction: how per-class losses are combined with ``average="macro"``: ``"mean"``, ``"sum"`` or
+            ``"none"`` (a ``(K,)`` tensor). A binary loss is a single number whatever the reduction.
+        weight: optional per-sample weights ``(N,)``.
+        dataset_size: ``None`` normalises by the batch; an int reproduces the official code's use of the
+            training-set size as ``N`` (see :func:`anyloss.soft_confusion_matrix`).
+        eps: added to denominators.
+        strict: raise instead of warning when the metric is undefined on the batch (a class is absent).
+        compute_dtype: arithmetic dtype (default: the input's, float32 for half inputs).
+        validate_args: check inputs (one device-host sync); ``False`` skips the checks and the warnings.
+
+    Returns:
+        The loss, a scalar tensor (or ``(K,)`` with ``reduction="none"``), differentiable w.r.t. ``input``.
+        MCC, which lies in [-1, 1], gives ``(1 - MCC) / 2``; every other built-in metric gives ``1 - metric``.
+    """
+    name, fn = resolve_metric(metric, beta=beta, root=root, eps=eps)
+    _check_choice("average", average, _AVERAGES)
+    _check_choice("reduction", reduction, _REDUCTIONS)
+    cm = soft_confusion_matrix(
+        input,
+        target,
+        task=task,
+        L=L,
+        from_logits=from_logits,
+        weight=weight,
+        dataset_size=dataset_size,
+        compute_dtype=compute_dtype,
+        validate_args=validate_args,
+    )
+    if validate_args or strict:
+        _check_classes(cm, name, strict)
+    with no_autocast(cm.tp.device):
+        if task == "multiclass" and name == "accuracy":
+            # sum_i sum_k y_ik A(p_ik) / N: the multi-class accuracy, not the mean of one-vs-rest accuracies
+            total = (cm.tp + cm.fn).sum()
+            if dataset_size is not None:
+                total = total.new_tensor(float(dataset_size))
+            value = cm.tp.sum() / (total + eps)
+        elif task != "binary" and average == "micro":
+            value = fn(cm.tn.sum(), cm.fp.sum(), cm.fn.sum(), cm.tp.sum())
+        else:
+            value = fn(cm.tn, cm.fp, cm.fn, cm.tp)
+        loss = (1.0 - value) / 2.0 if name == "mcc" else 1.0 - value
+        if loss.dim() == 0 or reduction == "none":
+            return loss
+        return loss.mean() if reduction == "mean" else loss.sum()
+
+
+def weighted_bce(
+    input: Tensor,
+    target: Tensor,
+    *,
+    from_logits: bool = True,
+    weight: Tensor | None = None,
+    eps: float = 1e-7,
+) -> Tensor:
+    """Class-weighted BCE with the batch's own weights ``w1 = n0 / N`` (positives), ``w0 = n1 / N`` (negatives).
+
+    The WBCE term of the authors' hybrid loss; ``input``/``target`` are binary ``(N,)``/``(N, 1)`` or multilabel
+    ``(N, K)`` (weights per label). ``weight`` multiplies per-sample.
+    """
+    y = target.to(input.dtype if input.dtype not in (torch.float16, torch.bfloat16) else torch.float32)
+    with no_autocast(input.device):
+        x = input.float() if input.dtype in (torch.float16, torch.bfloat16) else input
+        y = y.reshape(x.shape)
+        n = y.new_tensor(float(y.shape[0]))
+        n1 = y.sum(0, keepdim=True)
+        w = y * ((n - n1) / n) + (1.0 - y) * (n1 / n)
+        if weight is not None:
+            w = w * weight.reshape(-1, *([1] * (x.dim() - 1))).to(w.dtype)
+        if from_logits:
+            return F.binary_cross_entropy_with_logits(x, y, weight=w)
+        return F.binary_cross_entropy(x.clamp(eps, 1.0 - eps), y, weight=w)
+
+
+def hybrid_anyloss(
+    input: Tensor,
+    target: Tensor,
+    metric: str | MetricFn = "f1",
+    *,
+    r: float = 0.5,
+    task: Literal["binary", "multilabel"] = "binary",
+    L: float | None = DEFAULT_L,
+    from_logits: bool = True,
+    beta: float = 1.0,
+    root: bool = True,
+    average: Average = "macro",
+    weight: Tensor | None = None,
+    eps: float = 1e-7,
+    strict: bool = False,
+    compute_dtype: torch.dtype | None = None,
+    validate_args: bool = True,
+) -> Tensor:
+    """Hybrid loss of the authors' extension: ``(1 - r) * WBCE + r * AnyLoss(metric)``.
+
+    ``WBCE`` is :func:`weighted_bce` (batch class weights ``w1 = n0/N``, ``w0 = n1/N``). ``r = 0`` is WBCE alone,
+    ``r = 1`` AnyLoss alone. Binary and multi-label outputs.
+    """
+    if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0.0 <= r <= 1.0:
+        raise ValueError(f"r must be a number in [0, 1], got {r!r}")
+    if task not in ("binary", "multilabel"):
+        raise ValueError(f"hybrid_anyloss supports task='binary' or 'multilabel', got {task!r}")
+    metric_loss = anyloss(
+        input,
+        target,
+        metric,
+        task=task,
+        L=L,
+        from_logits=from_logits,
+        beta=beta,
+        root=root,
+        average=average,
+        weight=weight,
+        eps=eps,
+        strict=strict,
+        compute_dtype=compute_dtype,
+        validate_args=validate_args,
+    )
+    x, y, w = _prepare(input, target, task, from_logits, weight, validate_args=False)
+    bce = weighted_bce(x.to(metric_loss.dtype), y, from_logits=from_logits, weight=w, eps=eps)
+    return (1.0 - r) * bce + r * metric_loss
