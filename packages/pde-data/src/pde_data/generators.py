@@ -15,10 +15,14 @@ from typing import Any
 import numpy as np
 
 from pde_data._common import blocks, check_choice, check_int, check_seed, sample_rng
+from pde_data.advection import advect_periodic, periodic_elliptic
+from pde_data.burgers import solve_burgers_1d
+from pde_data.darcy import solve_darcy_2d
 from pde_data.dataset import FORMAT_VERSION, PDEDataset, cache_dir, settings_key
 from pde_data.diffusion_reaction import solve_diffusion_reaction
+from pde_data.navier_stokes import solve_navier_stokes_2d
 from pde_data.ode import OperatorSamples, antiderivative, nonlinear_ode, pendulum
-from pde_data.random_fields import RBFGRF
+from pde_data.random_fields import RBFGRF, neumann_grf_2d, periodic_grf, piecewise_constant
 
 # ------------------------------------------------------------------------------------------------ configs
 
@@ -62,9 +66,90 @@ class DiffusionReactionConfig:
 
 
 @dataclass(frozen=True)
+class BurgersConfig:
+    """FNO's Burgers data (Sec. 5.1): ``u0 ~ N(0, 625(-Delta + 25 I)^-2)`` (periodic GRF ``alpha=2, tau=5, sigma=25``),
+    ``nu = 0.1``, map ``u0 -> u(., 1)``; ``size`` solver points (FNO: 8192); ``n_records`` stores a trajectory."""
+
+    size: int = 1024
+    nu: float = 0.1
+    t_final: float = 1.0
+    dt: float = 5e-3
+    alpha: float = 2.0
+    tau: float = 5.0
+    sigma: float = 25.0
+    max_mode: int | None = None
+    n_records: int | None = None
+
+
+@dataclass(frozen=True)
+class DarcyConfig:
+    """FNO's Darcy data (Sec. 5.2): ``a = psi(GRF)``, Neumann GRF ``alpha=2, tau=3``, ``psi = 12 / 3``, ``f = 1``;
+    ``size`` grid points per side (FNO: 421), ``grid="node"`` or ``"canonical"`` (FNO's cell-centre convention)."""
+
+    size: int = 64
+    alpha: float = 2.0
+    tau: float = 3.0
+    a_positive: float = 12.0
+    a_negative: float = 3.0
+    f: float = 1.0
+    grid: str = "node"
+
+
+@dataclass(frozen=True)
+class NavierStokesConfig:
+    """FNO's Navier-Stokes data (Sec. 5.3): ``w0 ~`` periodic GRF ``alpha=2.5, tau=7``, FNO forcing, viscosity ``nu``,
+    records every ``record_every`` up to ``t_final``; solved at ``size^2`` and stored every ``stride`` points
+    (FNO: 256^2, ``dt=1e-4``, ``scheme="fno"``, stride 4 -> 64^2)."""
+
+    size: int = 64
+    stride: int = 1
+    nu: float = 1e-3
+    t_final: float = 20.0
+    record_every: float = 1.0
+    alpha: float = 2.5
+    tau: float = 7.0
+    scheme: str = "cnab2"
+    dt: float | None = None
+    cfl: float = 0.2
+    backend: str = "numpy"
+    device: str = "cpu"
+
+
+@dataclass(frozen=True)
+class AdvectionConfig:
+    """Periodic 2-D advection(-diffusion) trajectories (exact): band-limited GRF ``u0`` (modes ``<= max_mode``), a
+    random constant velocity per sample moving ``cells_per_frame`` grid cells (uniform in the range) per frame in a
+    uniformly random direction; ``n_frames + 1`` frames ``0, frame_dt, ...``."""
+
+    size: int = 32
+    n_frames: int = 10
+    frame_dt: float = 0.1
+    cells_per_frame: tuple[float, float] = (1.0, 3.0)
+    nu: float = 0.0
+    alpha: float = 3.0
+    tau: float = 5.0
+    max_mode: int = 8
+
+
+@dataclass(frozen=True)
+class EllipticConfig:
+    """Exact periodic operators on band-limited GRF inputs (``kind="resolvent"``: ``(I - kappa Delta)^-1 f``,
+    ``"heat_square"``: ``(exp(kappa Delta) f)^2``); any resolution gives samples of the same functions."""
+
+    size: int = 64
+    kappa: float = 0.01
+    kind: str = "resolvent"
+    alpha: float = 2.5
+    tau: float = 7.0
+    max_mode: int = 12
+
+
+@dataclass(frozen=True)
 class DatasetSpec:
     name: str
     config: type
+    # block(config, seed, i0, i1) computes samples i0 .. i1-1; the input fields come from index-aligned blocks and
+    # the solvers treat every sample independently, so sample i does not depend on the range asked for
     block: Callable[[Any, int, int, int], dict[str, np.ndarray]]
     coords: Callable[[Any], dict[str, np.ndarray]]
     input: str
@@ -89,7 +174,7 @@ def _ode_queries(cfg: ODEConfig, seed: int, b0: int, b1: int) -> np.ndarray:
 def _ode_block(kind: str) -> Callable[[ODEConfig, int, int, int], dict[str, np.ndarray]]:
     def block(cfg: ODEConfig, seed: int, b0: int, b1: int) -> dict[str, np.ndarray]:
         grf = _grf(cfg.length_scale, cfg.n_grid, cfg.kernel, cfg.t_final)
-        values = grf._block(seed, b0, b1)
+        values = grf.sample(b1 - b0, seed=seed, start=b0)
         sensors = np.linspace(0.0, cfg.t_final, cfg.m)
         u = grf.spline(values)(sensors)
         y = _ode_queries(cfg, seed, b0, b1)
@@ -112,7 +197,7 @@ def _dr_block(cfg: DiffusionReactionConfig, seed: int, b0: int, b1: int) -> dict
     grf = _grf(cfg.length_scale, cfg.n_grid, "rbf", 1.0)
     x = np.linspace(0.0, 1.0, cfg.nx)
     t = np.linspace(0.0, 1.0, cfg.nt)
-    u = grf.spline(grf._block(seed, b0, b1))(x)
+    u = grf.spline(grf.sample(b1 - b0, seed=seed, start=b0))(x)
     sol = solve_diffusion_reaction(u, D=cfg.D, k=cfg.k, nx=cfg.nx, nt=cfg.nt)
     flat = np.stack(
         [
@@ -137,6 +222,85 @@ def _dr_coords(cfg: DiffusionReactionConfig) -> dict[str, np.ndarray]:
     }
 
 
+def _periodic_x(size: int) -> np.ndarray:
+    return np.arange(size) / size
+
+
+def _burgers_block(cfg: BurgersConfig, seed: int, b0: int, b1: int) -> dict[str, np.ndarray]:
+    u0 = periodic_grf(
+        b1 - b0,
+        cfg.size,
+        dim=1,
+        alpha=cfg.alpha,
+        tau=cfg.tau,
+        sigma=cfg.sigma,
+        max_mode=cfg.max_mode,
+        seed=seed,
+        start=b0,
+    )
+    u = solve_burgers_1d(u0, nu=cfg.nu, t_final=cfg.t_final, dt=cfg.dt, n_records=cfg.n_records)
+    return {"a": u0, "u": u}
+
+
+def _darcy_block(cfg: DarcyConfig, seed: int, b0: int, b1: int) -> dict[str, np.ndarray]:
+    g = neumann_grf_2d(b1 - b0, cfg.size, alpha=cfg.alpha, tau=cfg.tau, seed=seed, start=b0)
+    a = piecewise_constant(g, positive=cfg.a_positive, negative=cfg.a_negative)
+    return {"a": a, "u": solve_darcy_2d(a, cfg.f, grid=cfg.grid)}
+
+
+def _darcy_coords(cfg: DarcyConfig) -> dict[str, np.ndarray]:
+    x = np.linspace(0.0, 1.0, cfg.size) if cfg.grid == "node" else (np.arange(cfg.size) + 0.5) / cfg.size
+    return {"x": x}
+
+
+def _ns_block(cfg: NavierStokesConfig, seed: int, b0: int, b1: int) -> dict[str, np.ndarray]:
+    w0 = periodic_grf(b1 - b0, cfg.size, dim=2, alpha=cfg.alpha, tau=cfg.tau, seed=seed, start=b0)
+    w = solve_navier_stokes_2d(
+        w0,
+        nu=cfg.nu,
+        t_final=cfg.t_final,
+        record_every=cfg.record_every,
+        dt=cfg.dt,
+        cfl=cfg.cfl,
+        scheme=cfg.scheme,
+        backend=cfg.backend,
+        device=cfg.device if cfg.backend == "torch" else None,
+    )
+    r = cfg.stride
+    return {"a": w0[:, ::r, ::r], "u": w[:, :, ::r, ::r]}
+
+
+def _ns_coords(cfg: NavierStokesConfig) -> dict[str, np.ndarray]:
+    n_rec = int(round(cfg.t_final / cfg.record_every))
+    return {"x": _periodic_x(cfg.size)[:: cfg.stride], "t": cfg.record_every * np.arange(1, n_rec + 1)}
+
+
+def _advection_block(cfg: AdvectionConfig, seed: int, b0: int, b1: int) -> dict[str, np.ndarray]:
+    u0 = periodic_grf(
+        b1 - b0, cfg.size, dim=2, alpha=cfg.alpha, tau=cfg.tau, max_mode=cfg.max_mode, seed=seed, start=b0
+    )
+    lo, hi = cfg.cells_per_frame
+    c = np.empty((b1 - b0, 2))
+    for j, i in enumerate(range(b0, b1)):
+        rng = sample_rng(seed, i, 1)
+        speed = rng.uniform(lo, hi) / cfg.size / cfg.frame_dt
+        angle = rng.uniform(0.0, 2 * np.pi)
+        c[j] = speed * np.cos(angle), speed * np.sin(angle)
+    times = cfg.frame_dt * np.arange(cfg.n_frames + 1)
+    return {"u": advect_periodic(u0, c, times, nu=cfg.nu), "c": c}
+
+
+def _advection_coords(cfg: AdvectionConfig) -> dict[str, np.ndarray]:
+    return {"x": _periodic_x(cfg.size), "t": cfg.frame_dt * np.arange(cfg.n_frames + 1)}
+
+
+def _elliptic_block(cfg: EllipticConfig, seed: int, b0: int, b1: int) -> dict[str, np.ndarray]:
+    f = periodic_grf(
+        b1 - b0, cfg.size, dim=2, alpha=cfg.alpha, tau=cfg.tau, max_mode=cfg.max_mode, seed=seed, start=b0
+    )
+    return {"f": f, "u": periodic_elliptic(f, kappa=cfg.kappa, kind=cfg.kind)}
+
+
 DATASETS: dict[str, DatasetSpec] = {}
 
 
@@ -151,6 +315,63 @@ for _kind in ("antiderivative", "nonlinear_ode", "pendulum"):
 register(
     DatasetSpec(
         "diffusion_reaction", DiffusionReactionConfig, _dr_block, _dr_coords, "u", "s", {}, "node", 64
+    )
+)
+register(
+    DatasetSpec(
+        "burgers_1d",
+        BurgersConfig,
+        _burgers_block,
+        lambda c: {"x": _periodic_x(c.size)},
+        "a",
+        "u",
+        {"a": 1, "u": 1, "x": 1},
+        "periodic",
+        64,
+    )
+)
+register(
+    DatasetSpec(
+        "darcy_2d", DarcyConfig, _darcy_block, _darcy_coords, "a", "u", {"a": 2, "u": 2, "x": 1}, "node", 32
+    )
+)
+register(
+    DatasetSpec(
+        "navier_stokes_2d",
+        NavierStokesConfig,
+        _ns_block,
+        _ns_coords,
+        "a",
+        "u",
+        {"a": 2, "u": 2, "x": 1},
+        "periodic",
+        50,
+    )
+)
+register(
+    DatasetSpec(
+        "advection_2d",
+        AdvectionConfig,
+        _advection_block,
+        _advection_coords,
+        "u",
+        "u",
+        {"u": 2, "x": 1},
+        "periodic",
+        64,
+    )
+)
+register(
+    DatasetSpec(
+        "periodic_elliptic",
+        EllipticConfig,
+        _elliptic_block,
+        lambda c: {"x": _periodic_x(c.size)},
+        "f",
+        "u",
+        {"f": 2, "u": 2, "x": 1},
+        "periodic",
+        64,
     )
 )
 
@@ -186,6 +407,86 @@ PRESETS: dict[str, Preset] = {
         10_000 + 1000,
         10_000,
         "DeepONet Sec. 3.3: D=k=0.01, Nx=Nt=100, P=100 points/function",
+    ),
+    "fno_burgers": Preset(
+        "burgers_1d",
+        {"size": 8192, "dt": 1e-3},
+        2048,
+        1000,
+        "FNO Sec. 5.1: nu=0.1, 8192 points (sub-sample ::r to 256..8192), 2048 samples (1000 train / 100+ test)",
+    ),
+    "burgers1024_cpu": Preset(
+        "burgers_1d", {"size": 1024}, 1000, 800, "CPU-scale Burgers (FNO setting at 1024 points)"
+    ),
+    "fno_darcy_421": Preset(
+        "darcy_2d",
+        {"size": 421, "grid": "canonical"},
+        2048,
+        1024,
+        "FNO Sec. 5.2: 421x421 cell-centre grid (sub-sample ::r to 211/141/85), psi = 12/3, 1024 train + 1024 test",
+    ),
+    "darcy64_cpu": Preset("darcy_2d", {"size": 64}, 1000, 800, "CPU-scale Darcy on the 64x64 node grid"),
+    "darcy85_cpu": Preset("darcy_2d", {"size": 85}, 1000, 800, "CPU-scale Darcy on the 85x85 node grid"),
+    "fno_ns_1e-3": Preset(
+        "navier_stokes_2d",
+        {
+            "size": 256,
+            "stride": 4,
+            "nu": 1e-3,
+            "t_final": 50.0,
+            "dt": 1e-4,
+            "scheme": "fno",
+            "backend": "torch",
+            "device": "cuda",
+        },
+        5000,
+        1000,
+        "FNO Sec. 5.3: nu=1e-3, T=50, 256^2 with dt=1e-4 stored at 64^2 (GPU: torch backend)",
+    ),
+    "fno_ns_1e-4": Preset(
+        "navier_stokes_2d",
+        {
+            "size": 256,
+            "stride": 4,
+            "nu": 1e-4,
+            "t_final": 30.0,
+            "dt": 1e-4,
+            "scheme": "fno",
+            "backend": "torch",
+            "device": "cuda",
+        },
+        10_000,
+        1000,
+        "FNO Sec. 5.3: nu=1e-4, T=30 (N=10000 available)",
+    ),
+    "fno_ns_1e-5": Preset(
+        "navier_stokes_2d",
+        {
+            "size": 256,
+            "stride": 4,
+            "nu": 1e-5,
+            "t_final": 20.0,
+            "dt": 1e-4,
+            "scheme": "fno",
+            "backend": "torch",
+            "device": "cuda",
+        },
+        1200,
+        1000,
+        "FNO Sec. 5.3: nu=1e-5, T=20 (N=1200)",
+    ),
+    "ns64_cpu": Preset(
+        "navier_stokes_2d",
+        {"size": 64, "nu": 1e-3, "t_final": 20.0},
+        200,
+        160,
+        "CPU-scale NS solved directly at 64^2 (CNAB2, CFL 0.2): NOT the published data (under-resolved for nu <= 1e-4)",
+    ),
+    "advection32_cpu": Preset(
+        "advection_2d", {}, 400, 320, "SineNet-style advection substitute: 32^2, 10 frames"
+    ),
+    "elliptic64_cpu": Preset(
+        "periodic_elliptic", {}, 1000, 800, "exact periodic resolvent on band-limited GRFs"
     ),
 }
 
@@ -286,17 +587,15 @@ def generate(
 
     parts: list[dict[str, np.ndarray]] = []
     if n_jobs == 1:
-        for b0, b1, lo, hi in bar(todo, desc=spec.name, disable=None if progress is None else not progress):
-            parts.append({k: v[lo:hi] for k, v in spec.block(cfg, seed, b0, b1).items()})
+        for b0, _, lo, hi in bar(todo, desc=spec.name, disable=None if progress is None else not progress):
+            parts.append(spec.block(cfg, seed, b0 + lo, b0 + hi))
     else:
         with ProcessPoolExecutor(max_workers=n_jobs) as ex:
-            futures = [ex.submit(_run_block, spec.name, cfg, seed, b0, b1) for b0, b1, _, _ in todo]
-            for fut, (_, _, lo, hi) in zip(
-                bar(futures, desc=spec.name, disable=None if progress is None else not progress),
-                todo,
-                strict=True,
-            ):
-                parts.append({k: v[lo:hi] for k, v in fut.result().items()})
+            futures = [
+                ex.submit(_run_block, spec.name, cfg, seed, b0 + lo, b0 + hi) for b0, _, lo, hi in todo
+            ]
+            for fut in bar(futures, desc=spec.name, disable=None if progress is None else not progress):
+                parts.append(fut.result())
     data = {k: np.concatenate([p[k] for p in parts]).astype(dtype) for k in parts[0]}
     coords = {k: np.asarray(v, dtype=np.float64) for k, v in spec.coords(cfg).items()}
     meta = settings | {

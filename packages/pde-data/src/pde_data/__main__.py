@@ -1,0 +1,3 @@
+from pde_data.cli import main
+
+raise SystemExit(main())

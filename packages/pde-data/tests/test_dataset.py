@@ -1,0 +1,119 @@
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import pde_data
+from pde_data.cli import main as cli_main
+from pde_data.dataset import PDEDataset
+
+
+@pytest.mark.parametrize(
+    "name,kw",
+    [
+        ("antiderivative", {"n_points": 3}),
+        ("diffusion_reaction", {"n_points": 4, "nx": 20, "nt": 20}),
+        ("burgers_1d", {"size": 64}),
+        ("darcy_2d", {"size": 17}),
+        ("navier_stokes_2d", {"size": 16, "t_final": 2.0}),
+        ("advection_2d", {"size": 16, "n_frames": 2, "max_mode": 4}),
+    ],
+)
+def test_sample_i_identical_for_any_batch_and_start(name, kw):
+    full = pde_data.generate(name, 9, dtype="float64", cache=False, **kw)
+    part = pde_data.generate(name, 3, start=5, dtype="float64", cache=False, **kw)
+    one = pde_data.generate(name, 1, start=6, dtype="float64", cache=False, **kw)
+    for key in full.data:
+        np.testing.assert_array_equal(part.data[key], full.data[key][5:8])
+        np.testing.assert_array_equal(one.data[key], full.data[key][6:7])
+
+
+def test_block_boundaries_and_jobs_do_not_change_samples():
+    a = pde_data.generate("burgers_1d", 70, size=32, dt=0.02, dtype="float64", cache=False)
+    b = pde_data.generate(
+        "burgers_1d", 10, start=60, size=32, dt=0.02, dtype="float64", cache=False, n_jobs=2
+    )
+    np.testing.assert_array_equal(a["u"][60:], b["u"])
+    c = pde_data.generate("burgers_1d", 70, size=32, dt=0.02, dtype="float64", cache=False)
+    np.testing.assert_array_equal(a["a"], c["a"])  # same seed: byte-identical
+    d = pde_data.generate("burgers_1d", 70, size=32, dt=0.02, dtype="float64", cache=False, seed=1)
+    assert not np.allclose(a["a"], d["a"])
+
+
+def test_cache_roundtrip_key_and_location(tmp_path, monkeypatch):
+    monkeypatch.setenv("PDE_DATA_CACHE", str(tmp_path / "c"))
+    assert pde_data.cache_dir() == tmp_path / "c"
+    ds = pde_data.generate("darcy_2d", 3, size=9)
+    files = sorted((tmp_path / "c").glob("darcy_2d-*.npz"))
+    assert len(files) == 1
+    again = pde_data.generate("darcy_2d", 3, size=9)
+    np.testing.assert_array_equal(again["u"], ds["u"])
+    assert again.meta["cache_key"] == ds.meta["cache_key"]
+    other = pde_data.generate("darcy_2d", 3, size=9, a_negative=4.0)
+    assert other.meta["cache_key"] != ds.meta["cache_key"]
+    assert len(sorted((tmp_path / "c").glob("darcy_2d-*.npz"))) == 2
+    sidecar = json.loads(files[0].with_suffix(".json").read_text())
+    assert sidecar["config"]["a_positive"] == 12.0 and sidecar["seed"] == 0 and "version" in sidecar
+
+
+def test_dataset_splits_torch_and_describe(tmp_path):
+    ds = pde_data.generate("darcy64_cpu", 5, size=9, n_train=3)
+    assert len(ds.train) == 3 and len(ds.test) == 2
+    assert ds.meta["preset"] == "darcy64_cpu"
+    tds = ds.to_torch(channels="last")
+    x, y = tds[0]
+    assert tuple(x.shape) == (9, 9, 1) and tuple(y.shape) == (9, 9, 1)
+    x, _ = ds.to_torch(channels="first")[0]
+    assert tuple(x.shape) == (1, 9, 9)
+    text = ds.describe()
+    assert "a_positive = 12.0" in text and "seed: 0" in text
+    path = ds.save(tmp_path / "d.npz")
+    back = PDEDataset.load(path)
+    np.testing.assert_array_equal(back["a"], ds["a"])
+    assert back.meta["config"] == ds.meta["config"]
+
+
+def test_presets_record_paper_settings():
+    cfg = pde_data.make_config("fno_darcy_421")
+    assert (cfg.size, cfg.grid, cfg.a_positive, cfg.a_negative, cfg.alpha, cfg.tau) == (
+        421,
+        "canonical",
+        12.0,
+        3.0,
+        2.0,
+        3.0,
+    )
+    ns = pde_data.make_config("fno_ns_1e-5")
+    assert (ns.size, ns.stride, ns.nu, ns.t_final, ns.dt, ns.scheme) == (256, 4, 1e-5, 20.0, 1e-4, "fno")
+    b = pde_data.make_config("fno_burgers")
+    assert (b.size, b.nu, b.alpha, b.tau, b.sigma) == (8192, 0.1, 2.0, 5.0, 25.0)
+    dr = pde_data.make_config("deeponet_diffusion_reaction")
+    assert (dr.D, dr.k, dr.nx, dr.nt, dr.n_points) == (0.01, 0.01, 100, 100, 100)
+
+
+def test_bad_generate_inputs():
+    with pytest.raises(ValueError, match="unknown dataset or preset 'darcy'.*darcy_2d"):
+        pde_data.generate("darcy", 2)
+    with pytest.raises(ValueError, match="unknown parameter"):
+        pde_data.generate("darcy_2d", 2, resolution=8)
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        pde_data.generate("darcy_2d", 0)
+    with pytest.raises(ValueError, match="n_train must be <= n"):
+        pde_data.generate("darcy_2d", 2, size=5, n_train=3)
+    with pytest.warns(UserWarning, match="n_jobs"):
+        pde_data.generate("darcy_2d", 1, size=5, n_jobs=10_000, cache=False)
+
+
+def test_cli_generate_and_describe(tmp_path, capsys):
+    out = tmp_path / "darcy.npz"
+    assert (
+        cli_main(["generate", "darcy_2d", "--n", "2", "--res", "9", "--out", str(out), "--no-progress"]) == 0
+    )
+    assert out.exists() and out.with_suffix(".json").exists()
+    assert cli_main(["describe", str(out)]) == 0
+    assert "darcy_2d" in capsys.readouterr().out
+    assert cli_main(["generate", "burgers_1d", "--n", "1", "--set", "nu=-1", "--no-cache"]) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert cli_main(["list"]) == 0
