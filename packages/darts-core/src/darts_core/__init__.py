@@ -1,6 +1,7 @@
 """darts-core: DARTS (Liu, Simonyan, Yang, ICLR 2019) search space, supernet, bilevel search, genotypes,
 retraining, and an exhaustively trained tiny benchmark (NB-digits-3e5o) for ground truth on CPU."""
 
+from darts_core.bench import NBDigits
 from darts_core.bilevel import (
     Architect,
     SearchResult,
@@ -57,6 +58,7 @@ __all__ = [
     "Genotype",
     "Identity",
     "MixedOp",
+    "NBDigits",
     "SearchCell",
     "SearchResult",
     "SearchState",

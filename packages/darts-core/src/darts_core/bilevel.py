@@ -35,9 +35,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
+from darts_core._compat import progress
 from darts_core.genotype import Genotype, SelectionRule
 from darts_core.supernet import Supernet
-from paperzoo_shared import progress
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -74,6 +74,9 @@ class Architect:
         arch_lr, arch_betas, arch_wd: Adam on α (official: 3e-4, (0.5, 0.999), 1e-3).
         loss_fn: ``loss_fn(logits, targets)`` for both levels (cross entropy).
         hvp_radius: the ``r`` of ``ε = r / ||v||`` (official 0.01).
+        hvp: ``"finite_difference"`` (official, Eq. 8) or ``"exact"`` (double backward through autograd; one more
+            backward pass, no kink error: with ReLU networks the official radius crosses activation kinks, so the
+            finite difference can differ from the almost-everywhere derivative by more than its own size).
     """
 
     def __init__(
@@ -86,6 +89,7 @@ class Architect:
         arch_wd: float = 1e-3,
         loss_fn: LossFn = F.cross_entropy,
         hvp_radius: float = 0.01,
+        hvp: str = "finite_difference",
     ) -> None:
         if isinstance(model, nn.parallel.DistributedDataParallel):
             raise TypeError(
@@ -97,7 +101,17 @@ class Architect:
             raise ValueError(f"order must be 1 or 2, got {order!r}")
         if arch_lr <= 0:
             raise ValueError(f"arch_lr must be > 0, got {arch_lr}")
-        self.model, self.order, self.loss_fn, self.hvp_radius = model, order, loss_fn, float(hvp_radius)
+        if hvp not in ("finite_difference", "exact"):
+            raise ValueError(f"hvp must be 'finite_difference' or 'exact', got {hvp!r}")
+        if hvp_radius <= 0:
+            raise ValueError(f"hvp_radius must be > 0, got {hvp_radius}")
+        self.model, self.order, self.loss_fn, self.hvp_radius, self.hvp = (
+            model,
+            order,
+            loss_fn,
+            float(hvp_radius),
+            hvp,
+        )
         self.optimizer = torch.optim.Adam(
             model.arch_parameters(), lr=arch_lr, betas=arch_betas, weight_decay=arch_wd
         )
@@ -133,8 +147,8 @@ class Architect:
     ) -> dict[str, torch.Tensor]:
         """w' = w - ξ (μ m + grad_w L_train(w, α) + λ w) as fresh leaf tensors (Eq. 6, official ``_compute_unrolled_model``)."""
         names, params = self._weights()
-        grads = torch.autograd.grad(self.weight_loss(train_batch), params, allow_unused=True)
-        grads = sync_gradients(grads, params)
+        raw = torch.autograd.grad(self.weight_loss(train_batch), params, allow_unused=True)
+        grads = sync_gradients(raw, params)
         momentum, wd = 0.0, 0.0
         if w_optimizer is not None and w_optimizer.param_groups:
             group = w_optimizer.param_groups[0]
@@ -157,9 +171,9 @@ class Architect:
         if exact:
             loss = self.weight_loss(train_batch)
             gw = torch.autograd.grad(loss, params, create_graph=True, allow_unused=True)
-            dot = sum((g * v).sum() for g, v in zip(gw, vector, strict=True) if g is not None)
+            dot = torch.stack([(g * v).sum() for g, v in zip(gw, vector, strict=True) if g is not None]).sum()
             return list(torch.autograd.grad(dot, alphas, allow_unused=True, materialize_grads=True))
-        norm = torch.sqrt(sum((v.detach() ** 2).sum() for v in vector))
+        norm = torch.sqrt(torch.stack([(v.detach() ** 2).sum() for v in vector]).sum())
         eps = self.hvp_radius / norm
         plus = {n: p.detach() + eps * v.detach() for n, p, v in zip(names, params, vector, strict=True)}
         g_plus = torch.autograd.grad(
@@ -188,7 +202,7 @@ class Architect:
         )
         d_alpha, v = list(grads[: len(alphas)]), list(grads[len(alphas) :])
         v = sync_gradients(v, [unrolled[n] for n in names])
-        implicit = self.hessian_vector_product(train_batch, v)
+        implicit = self.hessian_vector_product(train_batch, v, exact=self.hvp == "exact")
         return [da - w_lr * h for da, h in zip(d_alpha, implicit, strict=True)], loss.detach()
 
     def step(
@@ -349,7 +363,7 @@ def search(
         raise ValueError("architect.model must be the model being searched")
     params = model.weight_parameters()
     w_opt = torch.optim.SGD(params, lr=w_lr, momentum=momentum, weight_decay=wd)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(w_opt, float(epochs), eta_min=w_lr_min)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(w_opt, epochs, eta_min=w_lr_min)
     history: list[dict[str, Any]] = []
     start = 0
     if resume and checkpoint_path is not None and Path(checkpoint_path).exists():
@@ -381,11 +395,11 @@ def search(
                 nn.utils.clip_grad_norm_(params, grad_clip)
             w_opt.step()
             with torch.no_grad():
-                tot_loss += float(loss) * len(y)
+                tot_loss += float(loss.detach()) * len(y)
                 tot_correct += float((logits.argmax(1) == y).sum())
                 tot_n += len(y)
             state.step = step
-            state.last = {"train_loss": float(loss)}
+            state.last = {"train_loss": float(loss.detach())}
             for cb in callbacks:
                 if hasattr(cb, "on_step"):
                     cb.on_step(state)

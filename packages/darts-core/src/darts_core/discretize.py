@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from darts_core._compat import progress
 from darts_core.bilevel import _to, evaluate
 from darts_core.genotype import Cell, Genotype
 from darts_core.ops import is_identity, make_op
 from darts_core.spaces import CellSpace
 from darts_core.supernet import _check_reductions, _concat, _Macro, _preprocess
-from paperzoo_shared import progress
 
 
 def drop_path(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
@@ -78,7 +78,7 @@ class DiscreteCell(nn.Module):
         states = [pre(s) for pre, s in zip(self.preprocess, inputs, strict=True)]
         for node_ops, node_inputs in zip(self.ops, self.inputs, strict=True):
             s: torch.Tensor | None = None
-            for op, j in zip(node_ops, node_inputs, strict=True):
+            for op, j in zip(cast(nn.ModuleList, node_ops), node_inputs, strict=True):
                 h = op(states[j])
                 if self.training and drop_prob > 0.0 and not is_identity(op):
                     h = drop_path(h, drop_prob)
@@ -245,7 +245,7 @@ def train_discrete(
     if dev is not None:
         model.to(dev)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=wd)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, float(epochs), eta_min=lr_min)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=lr_min)
     params = list(model.parameters())
     tot_loss = tot_correct = tot_n = 0.0
     for epoch in progress(range(epochs), desc="train", disable=None if show_progress else True):

@@ -154,7 +154,7 @@ def nb_digits_space(n_nodes: int = 2, primitives: Sequence[str] = NB201_PRIMITIV
     ``n_nodes=2`` with the 5 NB201 ops is NB-digits-3e5o (edges 0->1, 0->2, 1->2; 125 architectures).
     """
     return CellSpace(
-        f"nb-digits-{n_nodes + 1}n{len(tuple(primitives))}o",
+        f"nb-digits-{sum(1 + i for i in range(n_nodes))}e{len(tuple(primitives))}o",
         n_inputs=1,
         n_nodes=n_nodes,
         primitives=tuple(primitives),
