@@ -23,7 +23,9 @@ def test_hippo_closed_forms_n4():
     torch.testing.assert_close(A, expected)
     torch.testing.assert_close(B, torch.tensor([1.0, s(3), s(5), s(7)], dtype=torch.float64))
     A, B = lssl.hippo("lagt", 4)
-    torch.testing.assert_close(A, 0.5 * torch.eye(4, dtype=torch.float64) - torch.tril(torch.ones(4, 4, dtype=torch.float64)))
+    torch.testing.assert_close(
+        A, 0.5 * torch.eye(4, dtype=torch.float64) - torch.tril(torch.ones(4, 4, dtype=torch.float64))
+    )
     A, B = lssl.hippo("legt", 3, halve_legt=False)
     r = torch.tensor([1.0, s(3), s(5)], dtype=torch.float64)
     sign = torch.tensor([[1.0, -1, 1], [1, 1, -1], [1, 1, 1]], dtype=torch.float64)
@@ -72,7 +74,9 @@ def test_discretisation_matches_scipy(method):
     linalg = pytest.importorskip("scipy.linalg")
     A, B = lssl.hippo("legs", 8)
     sys = (A.numpy(), B.numpy()[:, None], np.zeros((1, 8)), np.zeros((1, 1)))
-    scipy_method = {"euler": {"method": "euler"}, "backward_euler": {"method": "backward_diff"}}.get(method, {"method": method})
+    scipy_method = {"euler": {"method": "euler"}, "backward_euler": {"method": "backward_diff"}}.get(
+        method, {"method": method}
+    )
     Ad, Bd, *_ = signal.cont2discrete(sys, 0.1, **scipy_method)
     Ab, Bb = discretize(A, B, 0.1, method)
     np.testing.assert_allclose(Ab.numpy(), Ad, atol=1e-12)

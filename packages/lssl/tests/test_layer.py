@@ -132,7 +132,16 @@ def test_dc_gain_independent_of_dt():
     torch.manual_seed(0)
     outs = []
     for dt in (0.05, 0.2):
-        layer = lssl.LSSL(d_model=1, d_state=4, learn_A="fixed", learn_dt=False, dt_min=dt, dt_max=dt, activation="identity", output_linear=False).double()
+        layer = lssl.LSSL(
+            d_model=1,
+            d_state=4,
+            learn_A="fixed",
+            learn_dt=False,
+            dt_min=dt,
+            dt_max=dt,
+            activation="identity",
+            output_linear=False,
+        ).double()
         layer.C.data = torch.ones(1, 1, 4, dtype=torch.float64)
         layer.D.data = torch.full((1, 1), 0.5, dtype=torch.float64)
         y, _ = layer(torch.ones(1, 3000, 1, dtype=torch.float64))
@@ -149,7 +158,9 @@ def test_rate_scales_dt():
     A, B = layer.transition()
     Ab, _ = lssl.discretize(A, B, 2 * layer.dt())
     with torch.no_grad():
-        torch.testing.assert_close(layer.krylov_matrix(5, rate=2.0)[..., 1], (Ab @ layer.discrete(2.0)[1][..., None])[..., 0])
+        torch.testing.assert_close(
+            layer.krylov_matrix(5, rate=2.0)[..., 1], (Ab @ layer.discrete(2.0)[1][..., None])[..., 0]
+        )
 
 
 def test_shapes_and_channels():
@@ -159,13 +170,19 @@ def test_shapes_and_channels():
     assert lssl.LSSL(d_model=3, d_state=8, channels=4, output_linear=False)(u)[0].shape == (4, 20, 12)
     model = lssl.DeepLSSL(d_input=1, d_model=8, n_layers=2, d_output=5, d_state=4, learn_A="fixed")
     assert model(torch.randn(2, 11, 1)).shape == (2, 5)
-    assert lssl.DeepLSSL(d_input=1, d_model=8, n_layers=1, d_output=5, pool="none", d_state=4)(torch.randn(2, 11, 1)).shape == (2, 11, 5)
+    assert lssl.DeepLSSL(d_input=1, d_model=8, n_layers=1, d_output=5, pool="none", d_state=4)(
+        torch.randn(2, 11, 1)
+    ).shape == (2, 11, 5)
     assert "d_state=4" in repr(model)
 
 
 def test_deep_model_recurrent_mode_matches_conv():
     torch.manual_seed(0)
-    model = lssl.DeepLSSL(d_input=1, d_model=4, n_layers=2, d_output=3, d_state=6, learn_A="shared").double().eval()
+    model = (
+        lssl.DeepLSSL(d_input=1, d_model=4, n_layers=2, d_output=3, d_state=6, learn_A="shared")
+        .double()
+        .eval()
+    )
     x = torch.randn(2, 15, 1, dtype=torch.float64)
     torch.testing.assert_close(model(x), model(x, mode="recurrent"), atol=1e-10, rtol=0)
 

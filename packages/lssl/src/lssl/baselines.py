@@ -102,10 +102,14 @@ class DeepS4D(SequenceModel):
 class GRUClassifier(nn.Module):
     """``nn.GRU`` (batch-first) with a linear readout of the mean-pooled or last hidden state."""
 
-    def __init__(self, *, d_input: int, d_hidden: int = 64, n_layers: int = 1, d_output: int = 10, pool: str = "last") -> None:
+    def __init__(
+        self, *, d_input: int, d_hidden: int = 64, n_layers: int = 1, d_output: int = 10, pool: str = "last"
+    ) -> None:
         super().__init__()
         self.pool = _choice("pool", pool, POOLS)
-        self.gru = nn.GRU(_positive_int("d_input", d_input), _positive_int("d_hidden", d_hidden), n_layers, batch_first=True)
+        self.gru = nn.GRU(
+            _positive_int("d_input", d_input), _positive_int("d_hidden", d_hidden), n_layers, batch_first=True
+        )
         self.decoder = nn.Linear(d_hidden, _positive_int("d_output", d_output))
 
     def forward(self, x: torch.Tensor, **_: Any) -> torch.Tensor:

@@ -12,13 +12,19 @@ def sequential_digits(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(Xtr (n, L, 1), ytr, Xte, yte)``: digits scanned row by row, pixels in [0, 1], stratified split
     (``seed`` fixes split and permutation). ``size > 8`` upsamples the images bilinearly (``L = size**2``)."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("sequential_digits needs scikit-learn: pip install 'lssl[data]'") from err
     from paperzoo_shared.data import load_sklearn, stratified_split
 
     X, y = load_sklearn("digits")
     X = X / 16.0
     if size != 8:
         img = X.reshape(-1, 1, 8, 8)
-        X = torch.nn.functional.interpolate(img, size=(size, size), mode="bilinear", align_corners=False).reshape(len(X), -1)
+        X = torch.nn.functional.interpolate(
+            img, size=(size, size), mode="bilinear", align_corners=False
+        ).reshape(len(X), -1)
     if permute:
         perm = torch.from_numpy(np.random.default_rng(seed).permutation(X.shape[1]))
         X = X[:, perm]

@@ -41,7 +41,11 @@ def discretize(
     if method == "zoh":
         Abar = torch.linalg.matrix_exp(dtA)
         try:
-            sol = torch.linalg.solve_ex(A.expand(*Abar.shape[:-2], N, N), ((Abar - eye) @ B[..., None].expand(*Abar.shape[:-1], 1)), check_errors=True)
+            sol = torch.linalg.solve_ex(
+                A.expand(*Abar.shape[:-2], N, N),
+                ((Abar - eye) @ B[..., None].expand(*Abar.shape[:-1], 1)),
+                check_errors=True,
+            )
         except RuntimeError as err:
             raise ValueError("zoh discretisation needs an invertible A (A^{-1} appears in Bbar)") from err
         return Abar, sol[0][..., 0]

@@ -122,7 +122,11 @@ def tridiag_inverse_transition(
     on any device for the N <= 256 the paper uses).
     """
     N = d.shape[-1]
-    T = torch.diag_embed(d) + torch.diag_embed(dl[..., 1:], offset=-1) + torch.diag_embed(du[..., :-1], offset=1)
+    T = (
+        torch.diag_embed(d)
+        + torch.diag_embed(dl[..., 1:], offset=-1)
+        + torch.diag_embed(du[..., :-1], offset=1)
+    )
     eye = torch.eye(N, dtype=d.dtype, device=d.device).expand_as(T)
     Tinv = torch.linalg.solve(T, eye)
     M = Tinv + torch.diag_embed(c)

@@ -110,7 +110,9 @@ class LSSL(nn.Module):
         _choice("activation", activation, ACTIVATIONS)
         _choice("init_C", init_C, INIT_C)
         if measure == "random" and learn_A != "fixed":
-            raise ValueError("learn_A must be 'fixed' with measure='random' (the structured family needs a HiPPO init)")
+            raise ValueError(
+                "learn_A must be 'fixed' with measure='random' (the structured family needs a HiPPO init)"
+            )
         if not (isinstance(dt_min, (int, float)) and dt_min > 0):
             raise ValueError(f"dt_min must be > 0, got {dt_min!r}")
         if not (isinstance(dt_max, (int, float)) and dt_max >= dt_min):
@@ -121,7 +123,11 @@ class LSSL(nn.Module):
         self.measure, self.learn_A, self.learn_dt = measure, learn_A, bool(learn_dt)
         self.dt_min, self.dt_max, self.dt_init = float(dt_min), float(dt_max), dt_init
         self.discretization, self.alpha = discretization, float(alpha)
-        self.activation_name, self.output_linear, self.dropout_p = activation, bool(output_linear), float(dropout)
+        self.activation_name, self.output_linear, self.dropout_p = (
+            activation,
+            bool(output_linear),
+            float(dropout),
+        )
         self.transition_lr, self.dt_lr, self.init_C = float(transition_lr), float(dt_lr), init_C
         self.halve_legt = bool(halve_legt)
 
@@ -186,7 +192,9 @@ class LSSL(nn.Module):
     def transition(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Continuous ``(A, B)``: ``(N, N), (N,)`` or, with ``learn_A="per_feature"``, ``(H, N, N), (H, N)``."""
         if self.tridiag is None:
-            return self.A, self.B
+            A: torch.Tensor = self.A  # type: ignore[assignment]
+            B: torch.Tensor = self.B  # type: ignore[assignment]
+            return A, B
         return tridiag_inverse_transition(*(self.tridiag[k] for k in TRIDIAG_NAMES))
 
     def dt(self, rate: float = 1.0) -> torch.Tensor:
@@ -199,8 +207,11 @@ class LSSL(nn.Module):
         return discretize(A, B, self.dt(rate), self.discretization, self.alpha)
 
     def _transition_tensors(self) -> list[torch.Tensor]:
-        ts = [self.log_dt]
-        ts += list(self.tridiag.values()) if self.tridiag is not None else [self.A, self.B]
+        ts: list[torch.Tensor] = [self.log_dt]  # type: ignore[list-item]
+        if self.tridiag is not None:
+            ts += list(self.tridiag.values())
+        else:
+            ts += list(self.transition())
         return ts
 
     def krylov_matrix(self, L: int, rate: float = 1.0) -> torch.Tensor:
@@ -293,13 +304,13 @@ class LSSL(nn.Module):
                 s = state.to(wdtype)
                 # y_k += C Abar^{k+1} x_{-1}: Krylov of Abar on Abar x_{-1}, projected by C
                 Kc = krylov(L, Abar.transpose(-1, -2)[:, None], self.C)  # (H, M, N, L): (Abar^T)^k C^T
-                Ax = (Abar @ s[..., None])[..., 0]  # (B, H, N)
+                Ax = torch.einsum("hnm,bhm->bhn", Abar, s)  # (B, H, N)
                 y = y + torch.einsum("hmnl,bhn->bhml", Kc, Ax)
             # x_{L-1} = Abar^L x_{-1} + sum_k Abar^{L-1-k} Bbar u_k
             x_next = torch.einsum("hnl,bhl->bhn", K, uh.flip(-1))
             if state is not None:
                 AL = torch.linalg.matrix_power(Abar, L)
-                x_next = x_next + (AL @ state.to(wdtype)[..., None])[..., 0]
+                x_next = x_next + torch.einsum("hnm,bhm->bhn", AL, state.to(wdtype))
         return y.permute(0, 3, 1, 2).to(u.dtype), x_next
 
     def _recurrent(
@@ -317,11 +328,14 @@ class LSSL(nn.Module):
     def _step(
         self, u_t: torch.Tensor, x: torch.Tensor, Abar: torch.Tensor, Bbar: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        x = (Abar @ x[..., None])[..., 0] + Bbar * u_t[..., None]  # (B, H, N)
-        y = (self.C @ x[..., None])[..., 0] + self.D * u_t[..., None]  # (B, H, M)
+        # einsum lowers to one (H, N, N) x (H, N, batch) bmm instead of broadcasting Abar over the batch
+        x = torch.einsum("hnm,bhm->bhn", Abar, x) + Bbar * u_t[..., None]  # (B, H, N)
+        y = torch.einsum("hkn,bhn->bhk", self.C, x) + self.D * u_t[..., None]  # (B, H, M)
         return y, x
 
-    def step(self, u_t: torch.Tensor, state: torch.Tensor, *, rate: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+    def step(
+        self, u_t: torch.Tensor, state: torch.Tensor, *, rate: float = 1.0
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """One recurrent step (eq. (4)) for streaming: ``u_t (batch, H)``, ``state (batch, H, N)`` ->
         ``(y_t (batch, H), next_state)``; ``O(N^2)`` work per feature."""
         if u_t.dim() != 2 or u_t.shape[-1] != self.d_model:

@@ -22,7 +22,13 @@ class LSSLBlock(nn.Module):
     """
 
     def __init__(
-        self, *, d_model: int, prenorm: bool = True, dropout: float = 0.0, layer: nn.Module | None = None, **lssl_kw: Any
+        self,
+        *,
+        d_model: int,
+        prenorm: bool = True,
+        dropout: float = 0.0,
+        layer: nn.Module | None = None,
+        **lssl_kw: Any,
     ) -> None:
         super().__init__()
         self.prenorm = bool(prenorm)
@@ -67,7 +73,8 @@ class SequenceModel(nn.Module):
         self.prenorm = bool(prenorm)
         self.encoder = nn.Linear(d_input, d_model)
         self.blocks = nn.ModuleList(
-            LSSLBlock(d_model=d_model, prenorm=prenorm, dropout=dropout, layer=layer_factory()) for _ in range(n_layers)
+            LSSLBlock(d_model=d_model, prenorm=prenorm, dropout=dropout, layer=layer_factory())
+            for _ in range(n_layers)
         )
         self.norm = nn.LayerNorm(d_model) if prenorm else nn.Identity()
         self.decoder = nn.Linear(d_model, d_output)

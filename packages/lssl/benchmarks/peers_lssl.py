@@ -1,0 +1,221 @@
+"""Side by side: LSSL-f vs S4D (in-package) vs S5 (``s5-pytorch``) on the cpu preset's tasks, matched
+parameter counts, same optimiser and budget, one seed. Writes the ``peers`` table to results/peers.json."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from lssl.baselines import DeepS4D
+from lssl.model import SequenceModel
+from lssl.reproduce import PRESETS, Config, adding_model, digits_model, run_adding, run_digits
+from paperzoo_shared.results import _jsonable, environment, hardware_label
+
+
+class S5Layer(nn.Module):
+    """``s5.S5`` (MIMO diagonal SSM, parallel scan) + GELU + Linear, the same interface as :class:`lssl.LSSL`."""
+
+    def __init__(self, d_model: int, d_state: int, dt_min: float, dt_max: float) -> None:
+        super().__init__()
+        import s5
+
+        self.ssm = s5.S5(d_model, d_state, dt_min=dt_min, dt_max=dt_max)
+        self.act = nn.GELU()
+        self.out = nn.Linear(d_model, d_model)
+
+    def forward(self, u: torch.Tensor, state: Any = None, *, rate: float = 1.0) -> tuple[torch.Tensor, None]:
+        return self.out(self.act(self.ssm(u, step_scale=rate))), None
+
+
+def n_params(m: nn.Module) -> int:
+    return sum(p.numel() for p in m.parameters())
+
+
+def s5_model(
+    d_input: int,
+    d_output: int,
+    H: int,
+    layers: int,
+    P: int,
+    pool: str,
+    dropout: float,
+    dt: tuple[float, float],
+) -> nn.Module:
+    return SequenceModel(
+        d_input=d_input,
+        d_model=H,
+        n_layers=layers,
+        d_output=d_output,
+        pool=pool,
+        dropout=dropout,
+        layer_factory=lambda: S5Layer(H, P, *dt),
+    )
+
+
+def matched(target: int, build: Any, sizes: list[int]) -> tuple[int, nn.Module]:
+    best = min(sizes, key=lambda s: abs(n_params(build(s)) - target))
+    return best, build(best)
+
+
+def saved_activation_mb(model: nn.Module, x: torch.Tensor) -> float:
+    """MiB of tensors autograd saves for the backward pass of one training forward (a device-independent
+    measure of training memory; CUDA peak memory is reported too when on a GPU)."""
+    total = 0
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        nonlocal total
+        total += t.numel() * t.element_size()
+        return t
+
+    model.train()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = model(x)
+    out.float().sum().backward()
+    model.zero_grad(set_to_none=True)
+    return total / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--preset", default="cpu", choices=list(PRESETS))
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "peers.json"))
+    args = parser.parse_args()
+    cfg: Config = PRESETS[args.preset]
+    if cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
+    device = torch.device(args.device)
+    try:
+        import s5  # noqa: F401
+
+        have_s5 = True
+    except ImportError:
+        have_s5 = False
+    rows: list[list[Any]] = []
+    t_start = time.perf_counter()
+
+    # digits (sequential), LSSL-f / S4D / S5 with matched parameters
+    ref = digits_model("lssl_legs", cfg)
+    target = n_params(ref)
+    dt = (cfg.dig_dt_min, cfg.dig_dt_max)
+    kw = {
+        "d_input": 1,
+        "d_model": cfg.dig_H,
+        "n_layers": cfg.dig_layers,
+        "d_output": 10,
+        "pool": cfg.dig_pool,
+        "dropout": cfg.dig_dropout,
+    }
+    n_s4d, _ = matched(
+        target,
+        lambda n: DeepS4D(**kw, d_state=n, dt_min=dt[0], dt_max=dt[1]),
+        [2 * k for k in range(1, cfg.dig_N + 1)],
+    )
+    makers = {
+        "LSSL-f (ours)": lambda _k, _c: digits_model("lssl_legs", cfg),
+        f"S4D (ours, N={n_s4d})": lambda _k, _c: DeepS4D(**kw, d_state=n_s4d, dt_min=dt[0], dt_max=dt[1]),
+    }
+    if have_s5:
+        P, _ = matched(
+            target,
+            lambda p: s5_model(1, 10, cfg.dig_H, cfg.dig_layers, p, cfg.dig_pool, cfg.dig_dropout, dt),
+            list(range(1, cfg.dig_N + 1)),
+        )
+        makers[f"S5 (s5-pytorch, P={P})"] = lambda _k, _c: s5_model(
+            1, 10, cfg.dig_H, cfg.dig_layers, P, cfg.dig_pool, cfg.dig_dropout, dt
+        )
+    x_mem = torch.rand(cfg.dig_batch, cfg.dig_size**2, 1, device=device)
+    base_t = None
+    for name, make in makers.items():
+        r = run_digits("x", cfg, args.seed, device, permute=False, make=make)
+        mem = saved_activation_mb(make("x", cfg).to(device), x_mem)
+        base_t = base_t or r["epoch_s"]
+        rows.append(
+            [
+                f"sequential digits L={cfg.dig_size**2}",
+                name,
+                int(r["params"]),
+                f"acc {r['test_acc']:.3f}",
+                f"{r['epoch_s']:.2f}",
+                f"{r['epoch_s'] / base_t:.2f}x",
+                f"{mem:.1f}",
+            ]
+        )
+        print(rows[-1], flush=True)
+
+    # adding problem
+    target = n_params(adding_model("lssl_legs", cfg))
+    dt = (1e-3, 1e-1)
+    kw = {"d_input": 2, "d_model": cfg.add_H, "n_layers": cfg.add_layers, "d_output": 1, "pool": "last"}
+    n_s4d, _ = matched(target, lambda n: DeepS4D(**kw, d_state=n), [2 * k for k in range(1, cfg.add_N + 1)])
+    makers = {
+        "LSSL-f (ours)": adding_model,
+        f"S4D (ours, N={n_s4d})": lambda _k, _c: DeepS4D(**kw, d_state=n_s4d),
+    }
+    if have_s5:
+        P, _ = matched(
+            target,
+            lambda p: s5_model(2, 1, cfg.add_H, cfg.add_layers, p, "last", 0.0, dt),
+            list(range(1, cfg.add_N + 1)),
+        )
+        makers[f"S5 (s5-pytorch, P={P})"] = lambda _k, _c: s5_model(
+            2, 1, cfg.add_H, cfg.add_layers, P, "last", 0.0, dt
+        )
+    x_mem = torch.rand(cfg.add_batch, cfg.add_L, 2, device=device)
+    base_t = None
+    for name, make in makers.items():
+        kind = "lssl_legs" if name.startswith("LSSL") else "x"
+        r = run_adding(kind, cfg, args.seed, device, make=make)
+        per100 = r["train_s"] / cfg.add_steps * 100
+        mem = saved_activation_mb(make(kind, cfg).to(device), x_mem)
+        base_t = base_t or per100
+        rows.append(
+            [
+                f"adding L={cfg.add_L}",
+                name,
+                int(r["params"]),
+                f"MSE {r['test_mse']:.4f}",
+                f"{per100:.2f} (per 100 steps)",
+                f"{per100 / base_t:.2f}x",
+                f"{mem:.1f}",
+            ]
+        )
+        print(rows[-1], flush=True)
+
+    hw = hardware_label(device)
+    columns = [
+        "task",
+        "model",
+        "params",
+        "test metric",
+        "train s / epoch",
+        "time / LSSL-f",
+        "saved activations MiB / step",
+    ]
+    data = {
+        "kind": "peers",
+        "preset": args.preset,
+        "config": dataclasses.asdict(cfg),
+        "seed": args.seed,
+        "hardware": hw,
+        "versions": environment(device),
+        "s5_available": have_s5,
+        "wall_time_s": round(time.perf_counter() - t_start, 1),
+        "date": time.strftime("%Y-%m-%d"),
+        "tables": {"peers": {"columns": [*columns, "hardware"], "rows": [[*r, hw] for r in rows]}},
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(_jsonable(data), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
