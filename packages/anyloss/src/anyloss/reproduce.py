@@ -133,9 +133,9 @@ def load_dataset(name: str, synthetic_n: int = 10_000) -> tuple[np.ndarray, np.n
         # malignant (target 0 in scikit-learn) is the positive class, subsampled to 10% of benign
         X, t = load_breast_cancer(return_X_y=True)
         y = 1 - t
-        pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-        keep = np.random.RandomState(100).choice(pos, size=int(round(0.1 * len(neg))), replace=False)
-        idx = np.sort(np.concatenate([neg, keep]))
+        pos_idx, neg_idx = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+        keep = np.random.RandomState(100).choice(pos_idx, size=int(round(0.1 * len(neg_idx))), replace=False)
+        idx = np.sort(np.concatenate([neg_idx, keep]))
         X, y = X[idx], y[idx]
     elif name == "digits3":
         X, t = load_digits(return_X_y=True)
@@ -396,8 +396,8 @@ def _run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Resul
     def ms(ds: str, model_name: str, loss: str, metric: str) -> dict[str, float]:
         return mean_std([r[metric] for r in scores[(ds, model_name, loss)]])
 
-    for (ds, model_name, loss), rows in scores.items():
-        res.per_seed.append({"dataset": ds, "model": model_name, "loss": loss, "folds": rows})
+    for (ds, model_name, loss), fold_rows in scores.items():
+        res.per_seed.append({"dataset": ds, "model": model_name, "loss": loss, "folds": fold_rows})
         res.summary[f"{ds}/{model_name}/{loss}"] = {
             "f1": ms(ds, model_name, loss, "f1"),
             "bacc": ms(ds, model_name, loss, "bacc"),
