@@ -12,6 +12,11 @@ from torch import nn
 from noprop.embeddings import LabelEmbedding
 
 
+def upcast(t: torch.Tensor) -> torch.Tensor:
+    """At least float32 (bf16/fp16 activations are lifted; float64 stays float64)."""
+    return t if t.dtype == torch.float64 else t.float()
+
+
 def check_labels(y: torch.Tensor, num_classes: int, name: str = "y") -> None:
     """Integer class ids in ``[0, num_classes)`` (ValueError naming the range otherwise)."""
     if not isinstance(y, torch.Tensor):
@@ -132,6 +137,10 @@ class NoPropBase(nn.Module):
     @property
     def device(self) -> torch.device:
         return self.head.weight.device
+
+    @property
+    def _zdtype(self) -> torch.dtype:
+        return upcast(self.embedding.weight).dtype
 
     def _warn_if_untrained(self) -> None:
         if not bool(self.trained.any()):

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from noprop._base import check_batch_for_bn, check_positive_int, check_xy
+from noprop._base import check_batch_for_bn, check_positive_int, check_xy, upcast
 from noprop._single import SingleNetworkNoProp
 from noprop.embeddings import LabelEmbedding, gaussian_kl_to_standard
 from noprop.schedules import LearnableSchedule, posterior_coefficients
@@ -58,13 +58,13 @@ class NoPropCT(SingleNetworkNoProp):
     def predict_embedding(self, x: torch.Tensor, z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """``uhat(z_t, x, t)`` (float32)."""
         logits = self.block(x, z.to(x.dtype) if x.is_floating_point() else z, t)
-        return torch.softmax(logits.float(), dim=-1) @ self.embedding.weight.float()
+        return torch.softmax(upcast(logits), dim=-1) @ upcast(self.embedding.weight)
 
     def loss(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The CT loss on a minibatch; returns ``(loss, {"mse", "ce", "kl"})``."""
         check_xy(x, y, self.num_classes)
         check_batch_for_bn(self.block, x.shape[0])
-        u = self.embedding(y).float()
+        u = upcast(self.embedding(y))
         n = x.shape[0]
         t = torch.rand(n, device=u.device)
         ab = self.schedule.abar(t).unsqueeze(-1)
@@ -94,16 +94,16 @@ class NoPropCT(SingleNetworkNoProp):
             abar = self.schedule.abar(grid).double() if dev.type != "mps" else self.schedule.abar(grid)
         a, b, c = (v.float() for v in posterior_coefficients(abar))
         z = (
-            torch.zeros(n, d, device=dev)
+            torch.zeros(n, d, device=dev, dtype=self._zdtype)
             if deterministic
-            else torch.randn(n, d, device=dev, generator=generator)
+            else torch.randn(n, d, device=dev, dtype=self._zdtype, generator=generator)
         )
         zs = [z]
         for i in range(1, k + 1):
             uhat = self.predict_embedding(x, z, grid[i - 1].expand(n))
             z = a[i] * uhat + b[i] * z
             if not deterministic:
-                z = z + c[i].sqrt() * torch.randn(n, d, device=dev, generator=generator)
+                z = z + c[i].sqrt() * torch.randn(n, d, device=dev, dtype=self._zdtype, generator=generator)
             zs.append(z)
         return zs
 

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from noprop._base import NoPropBase, check_batch_for_bn, check_positive_int, check_xy, minibatches
+from noprop._base import NoPropBase, check_batch_for_bn, check_positive_int, check_xy, minibatches, upcast
 from noprop.embeddings import LabelEmbedding, gaussian_kl_to_standard
 from noprop.schedules import DiscreteSchedule
 
@@ -98,14 +98,14 @@ class NoPropDT(NoPropBase):
 
     def sample_q(self, y: torch.Tensor, t: int) -> torch.Tensor:
         """``z_t ~ q(z_t | y) = N(sqrt(abar_t) u_y, (1 - abar_t) I)`` (paper Eq. 4), float32."""
-        u = self.embedding(y).float()
+        u = upcast(self.embedding(y))
         ab = self.schedule.abar[t]
         return ab.sqrt() * u + (1 - ab).sqrt() * torch.randn_like(u)
 
     def predict_embedding(self, t: int, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """``uhat_t(z_{t-1}, x) = softmax(f_t(x, z_{t-1})) @ W_emb`` (float32)."""
         logits = self.blocks[t - 1](x, z.to(x.dtype) if x.is_floating_point() else z)
-        return torch.softmax(logits.float(), dim=-1) @ self.embedding.weight.float()
+        return torch.softmax(upcast(logits), dim=-1) @ upcast(self.embedding.weight)
 
     def block_loss(
         self, x: torch.Tensor, y: torch.Tensor, t: int, *, with_head: bool = True
@@ -119,7 +119,7 @@ class NoPropDT(NoPropBase):
         self._check_t(t)
         check_xy(x, y, self.num_classes)
         check_batch_for_bn(self.blocks[t - 1], x.shape[0])
-        u = self.embedding(y).float()
+        u = upcast(self.embedding(y))
         z_prev = self.sample_q(y, t - 1)
         uhat = self.predict_embedding(t, x, z_prev)
         mse = (uhat - u).pow(2).sum(-1).mean()
@@ -136,7 +136,7 @@ class NoPropDT(NoPropBase):
     def head_loss(self, y: torch.Tensor) -> torch.Tensor:
         """CE of the head on ``z_T ~ q(z_T | y)`` plus the KL term (the shared part of Eq. 8)."""
         check_xy(y, y, self.num_classes)
-        u = self.embedding(y).float()
+        u = upcast(self.embedding(y))
         ce = F.cross_entropy(self.head_logits(self.sample_q(y, self.T)), y)
         return ce + gaussian_kl_to_standard(u, self.schedule.abar[0]).mean()
 
@@ -171,7 +171,9 @@ class NoPropDT(NoPropBase):
             else:
                 t, with_head = key
                 params = self.block_parameters(t, with_head=with_head)
-            self._optimizers[key] = torch.optim.AdamW(params, **self.optimizer_kwargs)
+            self._optimizers[key] = torch.optim.AdamW(
+                params, lr=self.optimizer_kwargs["lr"], weight_decay=self.optimizer_kwargs["weight_decay"]
+            )
         return self._optimizers[key]
 
     # -------------------------------------------------------------------------------------- training
@@ -302,7 +304,7 @@ class NoPropDT(NoPropBase):
                 elif order == "random":
                     ts = shuffler.sample(range(1, self.T + 1), self.T)
                 else:
-                    ts = list(order)
+                    ts = [int(t) for t in order]
                 losses = {t: self._pass(t, x, y, batch_size, with_head, grad_clip) for t in ts}
                 if callback is not None:
                     callback(epoch, losses)
@@ -331,16 +333,16 @@ class NoPropDT(NoPropBase):
         d = self.embedding.dim
         dev = self.device
         if deterministic:
-            z = torch.zeros(n, d, device=dev)
+            z = torch.zeros(n, d, device=dev, dtype=self._zdtype)
         else:
-            z = torch.randn(n, d, device=dev, generator=generator)
+            z = torch.randn(n, d, device=dev, dtype=self._zdtype, generator=generator)
         zs = [z]
         for t in range(1, self.T + 1):
             uhat = self.predict_embedding(t, x, z)
             a, b, c = self.schedule.posterior(t)
             z = a * uhat + b * z
             if not deterministic:
-                z = z + c.sqrt() * torch.randn(n, d, device=dev, generator=generator)
+                z = z + c.sqrt() * torch.randn(n, d, device=dev, dtype=self._zdtype, generator=generator)
             zs.append(z)
         return zs
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from noprop._base import check_batch_for_bn, check_positive_int, check_xy
+from noprop._base import check_batch_for_bn, check_positive_int, check_xy, upcast
 from noprop._single import SingleNetworkNoProp
 from noprop.embeddings import LabelEmbedding
 
@@ -56,13 +56,13 @@ class NoPropFM(SingleNetworkNoProp):
 
     def velocity(self, x: torch.Tensor, z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """``v(z_t, x, t)`` (float32)."""
-        return self.block(x, z.to(x.dtype) if x.is_floating_point() else z, t).float()
+        return upcast(self.block(x, z.to(x.dtype) if x.is_floating_point() else z, t))
 
     def loss(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The FM loss on a minibatch; returns ``(loss, {"fm", "ce"})``."""
         check_xy(x, y, self.num_classes)
         check_batch_for_bn(self.block, x.shape[0])
-        u = self.embedding(y).float()
+        u = upcast(self.embedding(y))
         z0 = torch.randn_like(u)
         t = torch.rand(x.shape[0], device=u.device)
         tt = t.unsqueeze(-1)
@@ -84,9 +84,9 @@ class NoPropFM(SingleNetworkNoProp):
         k = self._check_steps(n_steps)
         n, d, dev = x.shape[0], self.embedding.dim, self.device
         z = (
-            torch.zeros(n, d, device=dev)
+            torch.zeros(n, d, device=dev, dtype=self._zdtype)
             if deterministic
-            else torch.randn(n, d, device=dev, generator=generator)
+            else torch.randn(n, d, device=dev, dtype=self._zdtype, generator=generator)
         )
         zs = [z]
         dt = 1.0 / k

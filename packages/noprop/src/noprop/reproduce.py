@@ -60,19 +60,21 @@ class Config:
 
 PRESETS = {
     "quick": Config(
-        T=5,
+        T=4,
         hidden=32,
         epochs=8,
+        batch_size=256,
+        lr=3e-3,
         mlp_hidden=(128,),
-        ct_epochs=8,
-        fm_epochs=8,
+        ct_epochs=15,
+        fm_epochs=6,
         n_steps=10,
-        indep_epochs=2,
+        indep_epochs=1,
         run_processes=False,
         seeds=(0,),
-        dt_min=0.5,
+        dt_min=0.6,
         dt_gap=0.2,
-        ct_min=0.3,
+        ct_min=0.15,
     ),
     "cpu": Config(),
     "full": Config(
