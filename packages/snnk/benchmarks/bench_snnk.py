@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
 from torch import nn
 
 import snnk
+from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
 
 
 def layer_comparison(d: int, m: int, batch: int, device: str) -> Comparison:
@@ -31,7 +31,9 @@ def layer_comparison(d: int, m: int, batch: int, device: str) -> Comparison:
         return run
 
     comp = Comparison(task=f"forward+backward, d={d}->{d}, batch {batch}", reference="nn.Linear + ReLU")
-    comp.add("nn.Linear + ReLU", time_fn(step(lambda v: torch.relu(linear(v))), device=device), params=d * d + d)
+    comp.add(
+        "nn.Linear + ReLU", time_fn(step(lambda v: torch.relu(linear(v))), device=device), params=d * d + d
+    )
     comp.add(f"SNNKLinear relu m={m}", time_fn(step(layer), device=device), params=d * m)
     return comp
 
@@ -46,7 +48,9 @@ def closed_form_comparison(m: int) -> Comparison:
     X = (X - X.mean(0)) / np.where(X.std(0) > 0, X.std(0), 1.0)
     ours = snnk.BundledClassifier("relu", num_features=m, alpha=1.0, random_state=0)
     peer = make_pipeline(RBFSampler(gamma=1 / 64, n_components=m, random_state=0), RidgeClassifier(alpha=1.0))
-    comp = Comparison(task=f"closed-form fit, digits (n=1797), m={m}", reference="sklearn RBFSampler + RidgeClassifier")
+    comp = Comparison(
+        task=f"closed-form fit, digits (n=1797), m={m}", reference="sklearn RBFSampler + RidgeClassifier"
+    )
     comp.add("sklearn RBFSampler + RidgeClassifier", time_fn(lambda: peer.fit(X, y), warmup=1, repeat=5))
     comp.add("snnk BundledClassifier (relu)", time_fn(lambda: ours.fit(X, y), warmup=1, repeat=5))
     return comp

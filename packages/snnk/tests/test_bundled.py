@@ -42,7 +42,9 @@ def test_bundled_classifier_and_depth_two():
     proba = clf.predict_proba(X[1000:1005])
     np.testing.assert_allclose(proba.sum(1), 1.0)
     assert clf.num_parameters_ == 10 * 256 + 10
-    deep = BundledClassifier("relu", num_features=128, depth=2, alpha=1.0, random_state=0).fit(X[:500], y[:500])
+    deep = BundledClassifier("relu", num_features=128, depth=2, alpha=1.0, random_state=0).fit(
+        X[:500], y[:500]
+    )
     assert deep.features(X[:3]).shape == (3, 128)
     tower = [snnk.ReLUFeatures(64, 32, seed=0), snnk.ReLUFeatures(32, 16, seed=1)]
     assert BundledClassifier(tower).fit(X[:100], y[:100]).features(X[:2]).shape == (2, 16)

@@ -49,7 +49,9 @@ def test_gaussian_exponential_trick(a):
 @pytest.mark.parametrize("variance_M", [0.0, 0.1])
 def test_urf_unbiased_monte_carlo(activation, variance_M):
     x, w, b = _pairs(3)
-    f = snnk.URFFeatures(D, 2**16, activation=activation, orthogonal=False, antithetic=False, variance_M=variance_M, seed=5)
+    f = snnk.URFFeatures(
+        D, 2**16, activation=activation, orthogonal=False, antithetic=False, variance_M=variance_M, seed=5
+    )
     f = f.to(torch.float64)
     contrib = _per_sample(f, x, w, b)
     est, se = contrib.mean(1), contrib.std(1) / math.sqrt(contrib.shape[1])
@@ -64,7 +66,12 @@ def test_mean_over_seeds_within_standard_error(activation):
     try:
         x, w, b = _pairs(4, n=3)
         bb = None if activation == "relu" else b
-        ests = torch.stack([kernel_estimate(snnk.make_feature_map(activation, D, 16, seed=s), x, w, bb).diagonal() for s in range(400)])
+        ests = torch.stack(
+            [
+                kernel_estimate(snnk.make_feature_map(activation, D, 16, seed=s), x, w, bb).diagonal()
+                for s in range(400)
+            ]
+        )
     finally:
         torch.set_default_dtype(torch.float32)
     mean, se = ests.mean(0), ests.std(0) / math.sqrt(len(ests))
@@ -118,7 +125,12 @@ def test_maclaurin_degree_one_and_sign_blocks():
     x, w, b = _pairs(7, n=3)
     # max_degree=1: φψ estimates a_1 (wᵀx + b) in expectation
     ests = torch.stack(
-        [kernel_estimate(snnk.MaclaurinFeatures(D, 8, max_degree=1, seed=s).to(torch.float64), x, w, b).diagonal() for s in range(600)]
+        [
+            kernel_estimate(
+                snnk.MaclaurinFeatures(D, 8, max_degree=1, seed=s).to(torch.float64), x, w, b
+            ).diagonal()
+            for s in range(600)
+        ]
     )
     mean, se = ests.mean(0), ests.std(0) / math.sqrt(len(ests))
     assert torch.all((mean - ((x * w).sum(-1) + b)).abs() < 3.5 * se)
@@ -144,7 +156,9 @@ def test_buffers_state_dict_and_rng():
     assert torch.equal(g(torch.ones(2, D)), y1)
     assert torch.equal(snnk.URFFeatures(D, 8, seed=3).proj, f.proj)  # deterministic given the seed
     f64 = f.to(torch.float64)
-    assert f64.proj.dtype == torch.float64 and f64(torch.ones(1, D, dtype=torch.float64)).dtype == torch.float64
+    assert (
+        f64.proj.dtype == torch.float64 and f64(torch.ones(1, D, dtype=torch.float64)).dtype == torch.float64
+    )
     old = f.proj.clone()
     f.resample_(torch.Generator().manual_seed(7))
     assert not torch.equal(old, f.proj)

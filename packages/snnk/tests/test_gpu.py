@@ -76,7 +76,9 @@ def test_timed_step_full_scale():
             step(mod)
         torch.cuda.synchronize()
         times[name] = (time.perf_counter() - t0) / 10
-    print(f"SNNKLinear(4096->4096, m=256) {times['snnk'] * 1e3:.2f} ms vs nn.Linear {times['linear'] * 1e3:.2f} ms")
+    print(
+        f"SNNKLinear(4096->4096, m=256) {times['snnk'] * 1e3:.2f} ms vs nn.Linear {times['linear'] * 1e3:.2f} ms"
+    )
     assert all(t > 0 for t in times.values())
 
 

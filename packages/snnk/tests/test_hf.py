@@ -9,7 +9,12 @@ from snnk.layers import SNNKAdapter, SNNKLinear  # noqa: E402
 
 def _bert():
     cfg = transformers.BertConfig(
-        hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, vocab_size=20, num_labels=3
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        vocab_size=20,
+        num_labels=3,
     )
     torch.manual_seed(0)
     return transformers.BertForSequenceClassification(cfg).eval()
@@ -35,7 +40,9 @@ def test_bottleneck_adapters_and_gpt2_slots():
     model = _bert()
     add_bottleneck_adapters(model, 4)
     assert num_trainable(model) == 4 * (2 * 32 * 4 + 4 + 32) + 32 * 3 + 3
-    gpt = transformers.GPT2Model(transformers.GPT2Config(n_embd=32, n_layer=2, n_head=4, vocab_size=20, n_positions=16)).eval()
+    gpt = transformers.GPT2Model(
+        transformers.GPT2Config(n_embd=32, n_layer=2, n_head=4, vocab_size=20, n_positions=16)
+    ).eval()
     ids = torch.randint(0, 20, (1, 5))
     before = gpt(input_ids=ids).last_hidden_state
     assert len(add_snnk_adapters(gpt, 4, positions=("ffn_out",))) == 2

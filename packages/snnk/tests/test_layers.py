@@ -46,7 +46,9 @@ def test_forward_matches_naive_loop():
     out = torch.empty(4, 3, dtype=torch.float64)
     for n in range(4):
         for i in range(3):
-            out[n, i] = sum(P[i, j] * max(float(G[j] @ x[n]), 0.0) / math.sqrt(6) for j in range(6)) + layer.bias[i]
+            out[n, i] = (
+                sum(P[i, j] * max(float(G[j] @ x[n]), 0.0) / math.sqrt(6) for j in range(6)) + layer.bias[i]
+            )
     torch.testing.assert_close(layer(x), out)
 
 
@@ -54,7 +56,10 @@ def test_forward_matches_naive_loop():
 def test_gradcheck_float64(fmap):
     layer = snnk.SNNKLinear(4, 3, 8, feature_map=fmap, bias=True, seed=0).double()
     x = (torch.randn(2, 4, dtype=torch.float64) * 0.3).requires_grad_()
-    assert torch.autograd.gradcheck(lambda x, w: nn.functional.linear(layer.feature_map(x), w), (x, layer.weight.detach().clone().requires_grad_()))
+    assert torch.autograd.gradcheck(
+        lambda x, w: nn.functional.linear(layer.feature_map(x), w),
+        (x, layer.weight.detach().clone().requires_grad_()),
+    )
 
 
 def test_bundle_equals_composition():

@@ -33,5 +33,9 @@ def test_cpu_preset_meets_committed_criteria(tmp_path):
     new = {c["name"]: c["passed"] for c in json.loads(out.read_text())["criteria"]}
     committed = {c["name"]: c["passed"] for c in json.loads((RESULTS / "cpu.json").read_text())["criteria"]}
     assert new == committed
-    for name in ("cos: MSE slope in [-1.25, -0.75]", "relu: MSE slope in [-1.25, -0.75]", "digits: bundled acc >= 0.95"):
+    for name in (
+        "cos: MSE slope in [-1.25, -0.75]",
+        "relu: MSE slope in [-1.25, -0.75]",
+        "digits: bundled acc >= 0.95",
+    ):
         assert new[name], name

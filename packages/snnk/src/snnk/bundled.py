@@ -69,11 +69,19 @@ class _Bundled(BaseEstimator):
         self.random_state = random_state
 
     def _check_params(self) -> None:
-        if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float, np.floating)) or not self.alpha >= 0:
+        if (
+            isinstance(self.alpha, bool)
+            or not isinstance(self.alpha, (int, float, np.floating))
+            or not self.alpha >= 0
+        ):
             raise ValueError(f"alpha must be a float >= 0, got {self.alpha!r}")
         if isinstance(self.depth, bool) or not isinstance(self.depth, (int, np.integer)) or self.depth < 1:
             raise ValueError(f"depth must be an int >= 1, got {self.depth!r}")
-        if isinstance(self.num_features, bool) or not isinstance(self.num_features, (int, np.integer)) or self.num_features < 1:
+        if (
+            isinstance(self.num_features, bool)
+            or not isinstance(self.num_features, (int, np.integer))
+            or self.num_features < 1
+        ):
             raise ValueError(f"num_features must be an int >= 1, got {self.num_features!r}")
 
     def _build_tower(self, d: int) -> list[FeatureMap]:
@@ -87,15 +95,21 @@ class _Bundled(BaseEstimator):
             kw = dict(self.feature_kwargs or {})
             maps, width = [], d
             for _ in range(int(self.depth)):
-                f = make_feature_map(fm, width, int(self.num_features), seed=int(rng.randint(0, 2**31 - 1)), **kw)
+                f = make_feature_map(
+                    fm, width, int(self.num_features), seed=int(rng.randint(0, 2**31 - 1)), **kw
+                )
                 maps.append(f)
                 width = f.out_features
         else:
-            raise ValueError(f"feature_map must be a feature-map name, a FeatureMap or a list of them, got {fm!r}")
+            raise ValueError(
+                f"feature_map must be a feature-map name, a FeatureMap or a list of them, got {fm!r}"
+            )
         width = d
         for i, f in enumerate(maps):
             if f.in_features != width:
-                raise ValueError(f"feature map {i} expects in_features={f.in_features}, got inputs of width {width}")
+                raise ValueError(
+                    f"feature map {i} expects in_features={f.in_features}, got inputs of width {width}"
+                )
             width = f.out_features
         return [_float64(f) for f in maps]
 
@@ -118,7 +132,7 @@ class _Bundled(BaseEstimator):
         self._check_params()
         self.tower_ = self._build_tower(X.shape[1])
         phi = self._features(X)
-        y = torch.as_tensor(Y, dtype=torch.float64)
+        y = torch.tensor(np.asarray(Y, dtype=np.float64))
         if self.fit_intercept:
             phi_mean, y_mean = phi.mean(0), y.mean(0)
             coef = ridge_solve(phi - phi_mean, y - y_mean, float(self.alpha))

@@ -67,7 +67,12 @@ def _new_seed() -> int:
 
 
 def gaussian_random_matrix(
-    rows: int, cols: int, *, orthogonal: bool = True, generator: torch.Generator | None = None, dtype: torch.dtype = torch.float64
+    rows: int,
+    cols: int,
+    *,
+    orthogonal: bool = True,
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float64,
 ) -> torch.Tensor:
     """A ``rows × cols`` matrix whose rows are marginally ``N(0, I_cols)``.
 
@@ -186,7 +191,9 @@ class FeatureMap(nn.Module):
             if b.shape != (w.shape[0],):
                 raise ValueError(f"b must have shape ({w.shape[0]},) to match w, got {tuple(b.shape)}")
 
-    def forward_params(self, w: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:  # pragma: no cover
+    def forward_params(
+        self, w: torch.Tensor, b: torch.Tensor | None = None
+    ) -> torch.Tensor:  # pragma: no cover
         raise NotImplementedError
 
     def exact(self, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:
@@ -204,9 +211,13 @@ def _builtin_spectrum(name: str) -> tuple[list[complex], list[complex]]:
         return [1 / two_pi, -1 / two_pi], [0.5, 0.5]
     if name == "sin":  # sin z = (e^{iz} - e^{-iz}) / (2i)
         return [1 / two_pi, -1 / two_pi], [-0.5j, 0.5j]
-    if name == "exp":  # e^z = exp(2πi ξ z) with ξ = -i/(2π): a single (imaginary) frequency, positive features
+    if (
+        name == "exp"
+    ):  # e^z = exp(2πi ξ z) with ξ = -i/(2π): a single (imaginary) frequency, positive features
         return [-1j / two_pi], [1.0]
-    raise ValueError(f"activation must be one of {', '.join(URF_ACTIVATIONS)} or a callable spectrum, got {name!r}")
+    raise ValueError(
+        f"activation must be one of {', '.join(URF_ACTIVATIONS)} or a callable spectrum, got {name!r}"
+    )
 
 
 class URFFeatures(FeatureMap):
@@ -389,7 +400,12 @@ class URFFeatures(FeatureMap):
         w = self._prep(w, params=True)
         s = math.sqrt(1 + 4 * self.variance_M)
         gsq = (self.proj * self.proj).sum(-1)
-        log_amp = self._log_const() - self.variance_M * gsq + s * (w @ self.proj.T) - 0.5 * (w * w).sum(-1, keepdim=True)
+        log_amp = (
+            self._log_const()
+            - self.variance_M * gsq
+            + s * (w @ self.proj.T)
+            - 0.5 * (w * w).sum(-1, keepdim=True)
+        )
         if b is None:
             b = w.new_zeros(w.shape[0])
         bb = b.unsqueeze(-1)
@@ -410,7 +426,9 @@ class URFFeatures(FeatureMap):
             x, w = self._prep(x, params=False), self._prep(w, params=True)
         z = x @ w.T + (0 if b is None else b)
         zc = z.to(torch.complex128)
-        out = (self._tau_atoms.to(z.device) * torch.exp(1j * self._omega_atoms.to(z.device) * zc.unsqueeze(-1))).sum(-1)
+        out = (
+            self._tau_atoms.to(z.device) * torch.exp(1j * self._omega_atoms.to(z.device) * zc.unsqueeze(-1))
+        ).sum(-1)
         return out.real.to(z.dtype)
 
     def extra_repr(self) -> str:
@@ -460,7 +478,9 @@ class ReLUFeatures(FeatureMap):
         self._draw(self._generator(None))
 
     def _draw(self, generator: torch.Generator) -> None:
-        g = gaussian_random_matrix(self.num_features, self.in_features, orthogonal=self.orthogonal, generator=generator)
+        g = gaussian_random_matrix(
+            self.num_features, self.in_features, orthogonal=self.orthogonal, generator=generator
+        )
         self.proj = g.to(torch.get_default_dtype())
 
     @property
@@ -570,7 +590,9 @@ class MaclaurinFeatures(FeatureMap):
         start = 2 if exact_linear else 1
         self._degrees = [n for n in range(start, max_degree + 1) if coefs[n] != 0.0]
         if not self._degrees:
-            raise ValueError(f"the series has no non-zero coefficient of degree {start}..{max_degree} to sample")
+            raise ValueError(
+                f"the series has no non-zero coefficient of degree {start}..{max_degree} to sample"
+            )
         for name in ("omegas", "degree_mask", "scale", "sign"):
             self.register_buffer(name, torch.empty(0))
         self.omegas: torch.Tensor
@@ -659,7 +681,9 @@ def make_feature_map(name: str, in_features: int, num_features: int, **kwargs: A
     raise ValueError(f"feature_map must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
 
 
-def kernel_estimate(fmap: FeatureMap, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:
+def kernel_estimate(
+    fmap: FeatureMap, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None = None
+) -> torch.Tensor:
     """Random-feature estimate ``Re φ(x) ψ(w, b)ᵀ`` of the kernel, ``[n, d] × [l, d] -> [n, l]``."""
     if not isinstance(fmap, FeatureMap):
         raise TypeError(f"fmap must be a FeatureMap, got {type(fmap).__name__}")
@@ -678,7 +702,9 @@ def kernel_estimate(fmap: FeatureMap, x: torch.Tensor, w: torch.Tensor, b: torch
     return out.real if out.is_complex() else out
 
 
-def exact_kernel(activation: str, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:
+def exact_kernel(
+    activation: str, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None = None
+) -> torch.Tensor:
     """The exact kernel, ``[n, l]``: ``f(x wᵀ + b)`` for cos/sin/exp/tanh/gelu, the arc-cosine kernel for relu."""
     if activation == "relu":
         if b is not None:

@@ -46,7 +46,13 @@ class AdapterSlot(nn.Module):
 class BottleneckAdapter(nn.Module):
     """Houlsby bottleneck adapter ``h + U act(D h)`` with ``U`` zero-initialised (the baseline of Sec. 4.3)."""
 
-    def __init__(self, dim: int, bottleneck: int = 64, *, activation: Callable[[torch.Tensor], torch.Tensor] = nn.functional.relu) -> None:
+    def __init__(
+        self,
+        dim: int,
+        bottleneck: int = 64,
+        *,
+        activation: Callable[[torch.Tensor], torch.Tensor] = nn.functional.relu,
+    ) -> None:
         super().__init__()
         if isinstance(bottleneck, bool) or not isinstance(bottleneck, int) or bottleneck < 1:
             raise ValueError(f"bottleneck must be a positive int, got {bottleneck!r}")
@@ -80,9 +86,13 @@ def _slots(model: nn.Module, positions: Sequence[str]) -> list[tuple[nn.Module, 
     out = []
     for module in model.modules():
         cls = type(module).__name__
-        if isinstance(getattr(module, "dropout", None), AdapterSlot) or isinstance(getattr(module, "resid_dropout", None), AdapterSlot):
+        if isinstance(getattr(module, "dropout", None), AdapterSlot) or isinstance(
+            getattr(module, "resid_dropout", None), AdapterSlot
+        ):
             raise ValueError("the model already has adapters in place")
-        has_dense = isinstance(getattr(module, "dense", None), nn.Linear) and isinstance(getattr(module, "dropout", None), nn.Dropout)
+        has_dense = isinstance(getattr(module, "dense", None), nn.Linear) and isinstance(
+            getattr(module, "dropout", None), nn.Dropout
+        )
         if cls.endswith("SelfOutput") and has_dense:
             pos, attr = "attn_out", "dropout"
         elif cls.endswith("Output") and not cls.endswith(("SelfOutput", "AttentionOutput")) and has_dense:
@@ -100,7 +110,9 @@ def _slots(model: nn.Module, positions: Sequence[str]) -> list[tuple[nn.Module, 
     return out
 
 
-def _insert(model: nn.Module, positions: Sequence[str], make: Callable[[int, int], nn.Module]) -> list[nn.Module]:
+def _insert(
+    model: nn.Module, positions: Sequence[str], make: Callable[[int, int], nn.Module]
+) -> list[nn.Module]:
     dim = _hidden_size(model)
     ref = next(model.parameters())
     adapters = []
@@ -147,7 +159,9 @@ def add_snnk_adapters(
     """
 
     def make(dim: int, i: int) -> nn.Module:
-        return SNNKAdapter(dim, num_features, down=down, feature_map=feature_map, init=init, seed=seed + i, **fmap_kwargs)
+        return SNNKAdapter(
+            dim, num_features, down=down, feature_map=feature_map, init=init, seed=seed + i, **fmap_kwargs
+        )
 
     adapters = _insert(model, positions, make)
     if freeze:
@@ -194,7 +208,9 @@ def snnk_uptrain(
             encoder_layers = lay
             break
     if encoder_layers is None:
-        raise ValueError(f"{type(model).__name__} has no encoder.layer[i].intermediate blocks (BERT-like) to uptrain")
+        raise ValueError(
+            f"{type(model).__name__} has no encoder.layer[i].intermediate blocks (BERT-like) to uptrain"
+        )
     n = len(encoder_layers)
     idx = list(range(max(n - 6, 0), n)) if layers is None else list(layers)
     bad = [i for i in idx if not 0 <= i < n]
@@ -202,11 +218,17 @@ def snnk_uptrain(
         raise ValueError(f"layers must be in [0, {n}), got {bad}")
     new = []
     for j, i in enumerate(idx):
-        inter = encoder_layers[i].intermediate
-        dense = inter.dense
+        inter: Any = encoder_layers[i].intermediate
+        dense: nn.Linear = inter.dense
         const = dense.in_features**0.25 if normalize_constant is None else normalize_constant
         layer = SNNKLinear.from_linear(
-            dense, "relu", num_features, floor=floor, normalize=normalize, normalize_constant=const, seed=seed + j
+            dense,
+            "relu",
+            num_features,
+            floor=floor,
+            normalize=normalize,
+            normalize_constant=const,
+            seed=seed + j,
         )
         inter.dense = layer
         inter.intermediate_act_fn = nn.Identity()

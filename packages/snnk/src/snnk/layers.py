@@ -14,10 +14,14 @@ from snnk.features import FeatureMap, make_feature_map
 __all__ = ["SNNKAdapter", "SNNKLinear", "bundle"]
 
 
-def _resolve_map(feature_map: str | FeatureMap, in_features: int, num_features: int, fmap_kwargs: dict[str, Any]) -> FeatureMap:
+def _resolve_map(
+    feature_map: str | FeatureMap, in_features: int, num_features: int, fmap_kwargs: dict[str, Any]
+) -> FeatureMap:
     if isinstance(feature_map, FeatureMap):
         if fmap_kwargs:
-            raise ValueError(f"feature-map keyword arguments {sorted(fmap_kwargs)} given with a FeatureMap instance")
+            raise ValueError(
+                f"feature-map keyword arguments {sorted(fmap_kwargs)} given with a FeatureMap instance"
+            )
         if feature_map.in_features != in_features:
             raise ValueError(
                 f"feature_map.in_features={feature_map.in_features} does not match in_features={in_features}"
@@ -52,7 +56,11 @@ class SNNKLinear(nn.Module):
         **fmap_kwargs: Any,
     ) -> None:
         super().__init__()
-        for name, v in (("in_features", in_features), ("out_features", out_features), ("num_features", num_features)):
+        for name, v in (
+            ("in_features", in_features),
+            ("out_features", out_features),
+            ("num_features", num_features),
+        ):
             if isinstance(v, bool) or not isinstance(v, int):
                 raise TypeError(f"{name} must be an int, got {type(v).__name__} ({v!r})")
             if v < 1:
@@ -76,7 +84,11 @@ class SNNKLinear(nn.Module):
 
     @classmethod
     def from_linear(
-        cls, linear: nn.Linear, activation: str | FeatureMap, num_features: int | None = None, **fmap_kwargs: Any
+        cls,
+        linear: nn.Linear,
+        activation: str | FeatureMap,
+        num_features: int | None = None,
+        **fmap_kwargs: Any,
     ) -> SNNKLinear:
         """Initialise Ψ_i = ψ(w_i, b_i) from ``linear`` so that ``layer(x) ≈ activation(linear(x))``.
 
@@ -91,12 +103,18 @@ class SNNKLinear(nn.Module):
             if num_features is None:
                 raise ValueError("num_features is required when activation is a name")
             m = num_features
-        layer = cls(linear.in_features, linear.out_features, m, feature_map=activation, bias=False, **fmap_kwargs)
+        layer = cls(
+            linear.in_features, linear.out_features, m, feature_map=activation, bias=False, **fmap_kwargs
+        )
         fmap = layer.feature_map
         layer.to(device=linear.weight.device, dtype=linear.weight.dtype)
         with torch.no_grad():
             w = linear.weight.detach()
-            psi = fmap.forward_params(w) if not fmap.has_bias or linear.bias is None else fmap.forward_params(w, linear.bias.detach())
+            psi = (
+                fmap.forward_params(w)
+                if not fmap.has_bias or linear.bias is None
+                else fmap.forward_params(w, linear.bias.detach())
+            )
             if psi.is_complex():
                 raise ValueError("from_linear needs real features: build the URF map with real_features=True")
             layer.weight.copy_(psi)
@@ -183,7 +201,9 @@ class SNNKAdapter(nn.Module):
         self.snnk = SNNKLinear(dim, width, num_features, feature_map=feature_map, **fmap_kwargs)
         with torch.no_grad():
             ref = torch.empty(width, dim)
-            if init == "zeros":  # the official "mam" init: kaiming-uniform reference weights, zero up-projection
+            if (
+                init == "zeros"
+            ):  # the official "mam" init: kaiming-uniform reference weights, zero up-projection
                 nn.init.kaiming_uniform_(ref, a=math.sqrt(5))
             else:  # "bert": N(0, 0.02) reference weights and up-projection
                 ref.normal_(0.0, 0.02)
@@ -215,4 +235,3 @@ class SNNKAdapter(nn.Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, down={self.down}, init={self.init!r}"
-

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import math
 import time
 from collections.abc import Sequence
@@ -22,11 +23,11 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
+
 from paperzoo_shared import ResultsFile, mean_std, progress
 from paperzoo_shared.cli import reproduce_cli
 from paperzoo_shared.data import load_sklearn, stratified_split
-from torch import nn
-
 from snnk import __version__
 from snnk.features import MaclaurinFeatures, exact_kernel, make_feature_map
 from snnk.layers import SNNKLinear
@@ -195,7 +196,11 @@ def kernel_estimation(cfg: Config, seeds: Sequence[int], res: ResultsFile) -> No
                 else:
                     psi = fmap.forward_params(wa, ba)
                     z = (xa * wa).sum(-1) + ba
-                    exact = fmap.series(z) if isinstance(fmap, MaclaurinFeatures) else exact_kernel(act, z[:, None], torch.ones(1, 1, dtype=z.dtype))[:, 0]
+                    exact = (
+                        fmap.series(z)
+                        if isinstance(fmap, MaclaurinFeatures)
+                        else exact_kernel(act, z[:, None], torch.ones(1, 1, dtype=z.dtype))[:, 0]
+                    )
                 est = (phi * psi).sum(-1)
                 mse[act][m].append(float(((est - exact) ** 2).mean()))
                 _record(res, seed, f"kernel_mse_{act}_m{m}", mse[act][m][-1])
@@ -208,7 +213,11 @@ def kernel_estimation(cfg: Config, seeds: Sequence[int], res: ResultsFile) -> No
         res.summary[f"kernel_{act}_slope"] = mean_std(per_seed_slopes)
         res.summary[f"kernel_{act}_mse_at_max_m"] = mean_std(mse[act][ms[-1]])
         rows.append([act, *[mean_std(mse[act][m]) for m in ms], mean_std(per_seed_slopes)])
-        target = "Maclaurin series (deg ≤ 8)" if act == "tanh" else ("arc-cosine kernel" if act == "relu" else f"{act}(wᵀx+b)")
+        target = (
+            "Maclaurin series (deg ≤ 8)"
+            if act == "tanh"
+            else ("arc-cosine kernel" if act == "relu" else f"{act}(wᵀx+b)")
+        )
         res.add_row(
             f"kernel estimation d={d}, {act} features vs {target}",
             "log-log slope of MSE vs m",
@@ -219,7 +228,9 @@ def kernel_estimation(cfg: Config, seeds: Sequence[int], res: ResultsFile) -> No
     res.add_table("kernel_mse", ["features", *[f"MSE m={m}" for m in ms], "slope"], rows)
     for act in ("cos", "sin", "relu", "exp"):
         s = slopes[act]
-        res.add_criterion(f"{act}: MSE slope in [-1.25, -0.75]", -1.25 <= s <= -0.75, f"slope of mean MSE {s:.3f}")
+        res.add_criterion(
+            f"{act}: MSE slope in [-1.25, -0.75]", -1.25 <= s <= -0.75, f"slope of mean MSE {s:.3f}"
+        )
     mmax = ms[-1]
     for act in ("cos", "sin", "relu"):
         v = float(np.mean(mse[act][mmax]))
@@ -251,7 +262,13 @@ class _TowerTransform:
         return self.est._features(x).numpy()
 
 
-def _cv_alpha(make_transform: Any, x: np.ndarray, y: np.ndarray, alphas: Sequence[float], *, classify: bool, seed: int) -> float:
+def _tower_of(est: Any) -> _TowerTransform:
+    return _TowerTransform(copy.deepcopy(est))
+
+
+def _cv_alpha(
+    make_transform: Any, x: np.ndarray, y: np.ndarray, alphas: Sequence[float], *, classify: bool, seed: int
+) -> float:
     """3-fold CV of the ridge alpha on a feature transform (one eigendecomposition per fold serves all alphas).
 
     The same procedure selects alpha for the bundled SNNK models and the scikit-learn peers.
@@ -285,7 +302,17 @@ def _cv_alpha(make_transform: Any, x: np.ndarray, y: np.ndarray, alphas: Sequenc
     return float(alphas[int(np.argmin(errors))])
 
 
-def _select_and_fit(est: Any, make_transform: Any, param: str, x: np.ndarray, y: np.ndarray, cfg: Config, *, classify: bool, seed: int) -> tuple[Any, float]:
+def _select_and_fit(
+    est: Any,
+    make_transform: Any,
+    param: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    cfg: Config,
+    *,
+    classify: bool,
+    seed: int,
+) -> tuple[Any, float]:
     alpha = _cv_alpha(make_transform, x, y, cfg.alphas, classify=classify, seed=seed)
     est.set_params(**{param: alpha})
     t0 = time.perf_counter()
@@ -324,8 +351,8 @@ def bundled_vs_mlp(cfg: Config, seeds: Sequence[int], res: ResultsFile) -> dict[
         b1 = BundledClassifier("relu", num_features=m, random_state=seed)
         b2 = BundledClassifier("relu", num_features=m, depth=2, random_state=seed)
         candidates = {
-            "b1": (b1, lambda b1=b1: _TowerTransform(copy.deepcopy(b1)), "alpha"),
-            "b2": (b2, lambda b2=b2: _TowerTransform(copy.deepcopy(b2)), "alpha"),
+            "b1": (b1, functools.partial(_tower_of, b1), "alpha"),
+            "b2": (b2, functools.partial(_tower_of, b2), "alpha"),
             "rbf": (
                 make_pipeline(RBFSampler(gamma=gamma, n_components=m, random_state=seed), RidgeClassifier()),
                 lambda: RBFSampler(gamma=gamma, n_components=m, random_state=seed),
@@ -364,10 +391,12 @@ def bundled_vs_mlp(cfg: Config, seeds: Sequence[int], res: ResultsFile) -> dict[
         dgamma = 1.0 / dn_tr.shape[1]
         # URF inputs must be scaled (spec pitfall #1): put every training input inside the unit ball
         scale = 1.0 / float(np.linalg.norm(dn_tr, axis=1).max())
-        breg = BundledRegressor("cos", num_features=md, random_state=seed, feature_kwargs={"input_scale": scale})
+        breg = BundledRegressor(
+            "cos", num_features=md, random_state=seed, feature_kwargs={"input_scale": scale}
+        )
         nc = min(2 * md, len(tr) * 2 // 3)
         reg_candidates = {
-            "b": (breg, lambda breg=breg: _TowerTransform(copy.deepcopy(breg)), "alpha"),
+            "b": (breg, functools.partial(_tower_of, breg), "alpha"),
             "rbf": (
                 make_pipeline(RBFSampler(gamma=dgamma, n_components=2 * md, random_state=seed), Ridge()),
                 lambda: RBFSampler(gamma=dgamma, n_components=2 * md, random_state=seed),
@@ -427,29 +456,98 @@ def bundled_vs_mlp(cfg: Config, seeds: Sequence[int], res: ResultsFile) -> dict[
         paper="bundled nets match backprop-trained MLPs (Sec. 4.1, UCI)",
         baseline=mean_std(r2["mlp"]),
     )
-    b1, mlp_acc = float(np.mean(acc["b1"])), float(np.mean(acc["mlp"]))
-    res.add_criterion("digits: bundled acc >= 0.95", b1 >= 0.95, f"bundled {b1:.4f}")
-    res.add_criterion("digits: bundled acc >= MLP - 2 pts", b1 >= mlp_acc - 0.02, f"bundled {b1:.4f} vs MLP {mlp_acc:.4f}")
+    acc_b1, mlp_acc = float(np.mean(acc["b1"])), float(np.mean(acc["mlp"]))
+    res.add_criterion("digits: bundled acc >= 0.95", acc_b1 >= 0.95, f"bundled {acc_b1:.4f}")
+    res.add_criterion(
+        "digits: bundled acc >= MLP - 2 pts",
+        acc_b1 >= mlp_acc - 0.02,
+        f"bundled {acc_b1:.4f} vs MLP {mlp_acc:.4f}",
+    )
     tb = float(np.mean(fit_t["b1"]))
     res.add_criterion("digits: bundled closed-form fit <= 2 s", tb <= 2.0, f"{tb:.3f} s")
     rb, rm = float(np.mean(r2["b"])), float(np.mean(r2["mlp"]))
-    res.add_criterion("diabetes: bundled R² >= MLP R² - 0.05", rb >= rm - 0.05, f"bundled {rb:.4f} vs MLP {rm:.4f}")
+    res.add_criterion(
+        "diabetes: bundled R² >= MLP R² - 0.05", rb >= rm - 0.05, f"bundled {rb:.4f} vs MLP {rm:.4f}"
+    )
 
     t_ref = float(np.mean(fit_t["b1"]))
     rows = [
-        ["digits", f"snnk BundledClassifier relu m={m}", f"{m}", mean_std(acc["b1"]), mean_std(fit_t["b1"]), "1.00x"],
-        ["digits", f"snnk BundledClassifier relu depth 2, m={m}", f"{m}", mean_std(acc["b2"]), mean_std(fit_t["b2"]), f"{np.mean(fit_t['b2']) / t_ref:.2f}x"],
-        ["digits", "sklearn RBFSampler + RidgeClassifier", f"{m}", mean_std(acc["rbf"]), mean_std(fit_t["rbf"]), f"{np.mean(fit_t['rbf']) / t_ref:.2f}x"],
-        ["digits", "sklearn Nystroem + RidgeClassifier", f"{m}", mean_std(acc["nys"]), mean_std(fit_t["nys"]), f"{np.mean(fit_t['nys']) / t_ref:.2f}x"],
-        ["digits", f"MLP 64-{cfg.mlp_hidden}-10, Adam, {cfg.mlp_epochs} epochs", "—", mean_std(acc["mlp"]), mean_std(fit_t["mlp"]), f"{np.mean(fit_t['mlp']) / t_ref:.2f}x"],
+        [
+            "digits",
+            f"snnk BundledClassifier relu m={m}",
+            f"{m}",
+            mean_std(acc["b1"]),
+            mean_std(fit_t["b1"]),
+            "1.00x",
+        ],
+        [
+            "digits",
+            f"snnk BundledClassifier relu depth 2, m={m}",
+            f"{m}",
+            mean_std(acc["b2"]),
+            mean_std(fit_t["b2"]),
+            f"{np.mean(fit_t['b2']) / t_ref:.2f}x",
+        ],
+        [
+            "digits",
+            "sklearn RBFSampler + RidgeClassifier",
+            f"{m}",
+            mean_std(acc["rbf"]),
+            mean_std(fit_t["rbf"]),
+            f"{np.mean(fit_t['rbf']) / t_ref:.2f}x",
+        ],
+        [
+            "digits",
+            "sklearn Nystroem + RidgeClassifier",
+            f"{m}",
+            mean_std(acc["nys"]),
+            mean_std(fit_t["nys"]),
+            f"{np.mean(fit_t['nys']) / t_ref:.2f}x",
+        ],
+        [
+            "digits",
+            f"MLP 64-{cfg.mlp_hidden}-10, Adam, {cfg.mlp_epochs} epochs",
+            "—",
+            mean_std(acc["mlp"]),
+            mean_std(fit_t["mlp"]),
+            f"{np.mean(fit_t['mlp']) / t_ref:.2f}x",
+        ],
     ]
     t_ref_d = float(np.mean(r2_t["b"]))
     md = cfg.diabetes_features
     rows += [
-        ["diabetes (R²)", f"snnk BundledRegressor cos-URF m={md}", f"{2 * md}", mean_std(r2["b"]), mean_std(r2_t["b"]), "1.00x"],
-        ["diabetes (R²)", "sklearn RBFSampler + Ridge", f"{2 * md}", mean_std(r2["rbf"]), mean_std(r2_t["rbf"]), f"{np.mean(r2_t['rbf']) / t_ref_d:.2f}x"],
-        ["diabetes (R²)", "sklearn Nystroem + Ridge", f"≤{2 * md} (≤ n_train)", mean_std(r2["nys"]), mean_std(r2_t["nys"]), f"{np.mean(r2_t['nys']) / t_ref_d:.2f}x"],
-        ["diabetes (R²)", f"MLP 10-{cfg.diabetes_hidden}-1, Adam, {cfg.diabetes_epochs} epochs", "—", mean_std(r2["mlp"]), mean_std(r2_t["mlp"]), f"{np.mean(r2_t['mlp']) / t_ref_d:.2f}x"],
+        [
+            "diabetes (R²)",
+            f"snnk BundledRegressor cos-URF m={md}",
+            f"{2 * md}",
+            mean_std(r2["b"]),
+            mean_std(r2_t["b"]),
+            "1.00x",
+        ],
+        [
+            "diabetes (R²)",
+            "sklearn RBFSampler + Ridge",
+            f"{2 * md}",
+            mean_std(r2["rbf"]),
+            mean_std(r2_t["rbf"]),
+            f"{np.mean(r2_t['rbf']) / t_ref_d:.2f}x",
+        ],
+        [
+            "diabetes (R²)",
+            "sklearn Nystroem + Ridge",
+            f"≤{2 * md} (≤ n_train)",
+            mean_std(r2["nys"]),
+            mean_std(r2_t["nys"]),
+            f"{np.mean(r2_t['nys']) / t_ref_d:.2f}x",
+        ],
+        [
+            "diabetes (R²)",
+            f"MLP 10-{cfg.diabetes_hidden}-1, Adam, {cfg.diabetes_epochs} epochs",
+            "—",
+            mean_std(r2["mlp"]),
+            mean_std(r2_t["mlp"]),
+            f"{np.mean(r2_t['mlp']) / t_ref_d:.2f}x",
+        ],
     ]
     res.add_table("peers", ["task", "method", "features", "accuracy / R²", "fit s", "fit time / snnk"], rows)
     return trained
@@ -484,12 +582,35 @@ def layer_replacement(cfg: Config, seeds: Sequence[int], trained: dict[int, Any]
     rows = [[f"MLP 64-{h}-10 (trained)", base_first, mean_std(base), "—"]]
     for m in cfg.replace_features:
         width = max(1, round(h * m / 65))
-        rows.append([f"ReLU-SNNK m={m} from_linear, before fine-tuning", h * m, mean_std(before[m]), f"{base_first / (h * m):.1f}x fewer"])
-        rows.append([f"ReLU-SNNK m={m} + {cfg.finetune_epochs} epochs fine-tuning", h * m, mean_std(after[m]), f"{base_first / (h * m):.1f}x fewer"])
-        rows.append([f"control: MLP 64-{width}-10 trained from scratch", width * 65, mean_std(narrow[m]), f"{base_first / (width * 65):.1f}x fewer"])
+        rows.append(
+            [
+                f"ReLU-SNNK m={m} from_linear, before fine-tuning",
+                h * m,
+                mean_std(before[m]),
+                f"{base_first / (h * m):.1f}x fewer",
+            ]
+        )
+        rows.append(
+            [
+                f"ReLU-SNNK m={m} + {cfg.finetune_epochs} epochs fine-tuning",
+                h * m,
+                mean_std(after[m]),
+                f"{base_first / (h * m):.1f}x fewer",
+            ]
+        )
+        rows.append(
+            [
+                f"control: MLP 64-{width}-10 trained from scratch",
+                width * 65,
+                mean_std(narrow[m]),
+                f"{base_first / (width * 65):.1f}x fewer",
+            ]
+        )
         res.summary[f"replace_m{m}_after"] = mean_std(after[m])
         res.summary[f"replace_m{m}_narrow"] = mean_std(narrow[m])
-    res.add_table("replacement", ["first layer", "first-layer params", "test accuracy", "vs MLP first layer"], rows)
+    res.add_table(
+        "replacement", ["first layer", "first-layer params", "test accuracy", "vs MLP first layer"], rows
+    )
     m0 = 32 if 32 in cfg.replace_features else cfg.replace_features[0]
     res.add_row(
         f"digits MLP, first layer -> ReLU-SNNK m={m0} (fine-tuned)",
@@ -531,7 +652,7 @@ class DigitsBert(nn.Module):
             intermediate_size=2 * hidden,
             vocab_size=20,
             max_position_embeddings=16,
-            num_labels=num_labels,
+            num_labels=num_labels,  # type: ignore[call-arg]
         )
         self.embed = nn.Linear(8, hidden)
         self.bert = BertForSequenceClassification(cfg)
@@ -572,9 +693,16 @@ def adapters_experiment(cfg: Config, seeds: Sequence[int], res: ResultsFile) -> 
             elif method == "houlsby":
                 add_bottleneck_adapters(model.bert, cfg.houlsby_bottleneck)
             elif method == "lora":
-                lcfg = peft.LoraConfig(r=cfg.lora_rank, lora_alpha=2 * cfg.lora_rank, target_modules=["query", "value"])
+                lcfg = peft.LoraConfig(
+                    r=cfg.lora_rank, lora_alpha=2 * cfg.lora_rank, target_modules=["query", "value"]
+                )
                 peft.inject_adapter_in_model(lcfg, model.bert)
-            freeze_except(model, {"head-only": ("classifier",), "lora": ("lora_", "classifier")}.get(method, ("adapter", "classifier")))
+            freeze_except(
+                model,
+                {"head-only": ("classifier",), "lora": ("lora_", "classifier")}.get(
+                    method, ("adapter", "classifier")
+                ),
+            )
             params[method] = num_trainable(model)
             _train(model, xtr, ytr, epochs=cfg.adapt_epochs, seed=seed, lr=cfg.adapt_lr)
             acc[method].append(_accuracy(model, xte, yte))
@@ -586,7 +714,16 @@ def adapters_experiment(cfg: Config, seeds: Sequence[int], res: ResultsFile) -> 
         "lora": f"LoRA via peft (r={cfg.lora_rank}, query/value)",
     }
     rows = [[names[k], params[k], mean_std(acc[k]), f"{params[k] / params['snnk']:.2f}x"] for k in methods]
-    res.add_table("adapters", ["method (BERT 2x64 from config, digits 0-4 -> 5-9)", "trainable params", "test accuracy", "params / SNNK"], rows)
+    res.add_table(
+        "adapters",
+        [
+            "method (BERT 2x64 from config, digits 0-4 -> 5-9)",
+            "trainable params",
+            "test accuracy",
+            "params / SNNK",
+        ],
+        rows,
+    )
     for k in methods:
         res.summary[f"adapter_acc_{k}"] = mean_std(acc[k])
         res.summary[f"adapter_params_{k}"] = params[k]
@@ -612,7 +749,9 @@ def adapters_experiment(cfg: Config, seeds: Sequence[int], res: ResultsFile) -> 
         baseline=mean_std(acc["snnk"]),
     )
     s, h, ho = (float(np.mean(acc[k])) for k in ("snnk", "houlsby", "head-only"))
-    res.add_criterion("adapters: SNNK >= head-only + 5 pts", s >= ho + 0.05, f"SNNK {s:.4f} vs head-only {ho:.4f}")
+    res.add_criterion(
+        "adapters: SNNK >= head-only + 5 pts", s >= ho + 0.05, f"SNNK {s:.4f} vs head-only {ho:.4f}"
+    )
     res.add_criterion(
         "adapters: SNNK within 2 pts of Houlsby with fewer trainable params",
         s >= h - 0.02 and params["snnk"] < params["houlsby"],
@@ -625,7 +764,10 @@ def adapters_experiment(cfg: Config, seeds: Sequence[int], res: ResultsFile) -> 
 
 def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> ResultsFile:
     res = ResultsFile(package="snnk", version=__version__, preset="", config={}, seeds=list(seeds))
-    res.paper = {"source": PAPER, "note": "exact table numbers were not recoverable offline; claims quoted qualitatively"}
+    res.paper = {
+        "source": PAPER,
+        "note": "exact table numbers were not recoverable offline; claims quoted qualitatively",
+    }
     if torch.device(device).type != "cpu":
         res.notes.append("the experiments are tiny; they run on the CPU whatever --device says")
     torch.set_default_dtype(torch.float32)
