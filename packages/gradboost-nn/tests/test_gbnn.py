@@ -233,9 +233,21 @@ def test_base_learner_gradient_and_solvers():
             X, R, n_units=4, solver=solver, max_iter=50, generator=torch.Generator().manual_seed(0), **kw
         )
         assert float(bl._objective(X, R, [net.W, net.b, net.V, net.c], torch.sigmoid, 1e-4)) < float(start)
+
+
+@pytest.mark.slow  # torch.optim imports torch._dynamo on first use: seconds of start-up, so not in the quick suite
+def test_torch_lbfgs_path_on_cpu():
+    rng = np.random.RandomState(0)
+    X, R = torch.tensor(rng.randn(30, 3)), torch.tensor(rng.randn(30, 2))
+    params = [torch.tensor(rng.randn(*s)) for s in [(3, 4), (4,), (4, 2), (2,)]]
+    start = float(bl._objective(X, R, params, torch.sigmoid, 1e-4))
+    scipy_fit = bl._lbfgs_scipy(X, R, [t.clone() for t in params], "logistic", 1e-4, 100)
     torch_params = [t.clone() for t in params]
-    bl._lbfgs_torch(X, R, torch_params, "logistic", 1e-4, 50)  # the GPU path, run here on the CPU
-    assert float(bl._objective(X, R, torch_params, torch.sigmoid, 1e-4)) < float(start)
+    bl._lbfgs_torch(X, R, torch_params, "logistic", 1e-4, 100)  # the GPU path, run here on the CPU
+    end_torch = float(bl._objective(X, R, torch_params, torch.sigmoid, 1e-4))
+    end_scipy = float(bl._objective(X, R, scipy_fit, torch.sigmoid, 1e-4))
+    assert end_torch < start and end_scipy < start
+    assert end_torch == pytest.approx(end_scipy, rel=0.05)  # both reach a comparable minimum
 
 
 def test_bad_inputs(binary):

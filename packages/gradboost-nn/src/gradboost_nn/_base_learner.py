@@ -191,6 +191,37 @@ def _lbfgs_torch(
         opt.step(closure)
 
 
+def _adam(
+    X: torch.Tensor,
+    R: torch.Tensor,
+    params: list[torch.Tensor],
+    activation: str,
+    alpha: float,
+    max_iter: int,
+    batch_size: int | None,
+    lr: float,
+    generator: torch.Generator,
+) -> None:
+    """scikit-learn's Adam (beta1 0.9, beta2 0.999, eps 1e-8, bias-corrected step size) for ``max_iter`` epochs of
+    shuffled mini-batches, in place and without host syncs; the L2 term is scaled by the batch size as there."""
+    n = X.shape[0]
+    bs = min(200, n) if batch_size is None else min(int(batch_size), n)
+    m = [torch.zeros_like(p) for p in params]
+    v = [torch.zeros_like(p) for p in params]
+    b1, b2, eps, t = 0.9, 0.999, 1e-8, 0
+    for _ in range(max_iter):
+        perm = torch.randperm(n, generator=generator).to(X.device)
+        for start in range(0, n, bs):
+            idx = perm[start : start + bs]
+            _, grads = _loss_and_grads(X[idx], R[idx], params, activation, alpha)
+            t += 1
+            step = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+            for p, g, m_, v_ in zip(params, grads, m, v, strict=True):
+                m_.mul_(b1).add_(g, alpha=1 - b1)
+                v_.mul_(b2).addcmul_(g, g, value=1 - b2)
+                p.addcdiv_(m_, v_.sqrt().add_(eps), value=-step)
+
+
 def fit_shallow_net(
     X: torch.Tensor,
     R: torch.Tensor,
@@ -209,7 +240,7 @@ def fit_shallow_net(
     The initial weights are drawn from ``generator`` (a CPU generator, so a CUDA fit starts from the same
     weights as a CPU fit) and moved to ``X``'s device and dtype.
     """
-    act = activation_fn(activation)
+    activation_fn(activation)  # validates the name
     d, out = X.shape[1], R.shape[1]
     w1, b1 = glorot_uniform(d, n_units, activation, generator, X.dtype)
     w2, b2 = glorot_uniform(n_units, out, activation, generator, X.dtype)
@@ -219,20 +250,7 @@ def fit_shallow_net(
     elif solver == "lbfgs":
         _lbfgs_torch(X, R, params, activation, alpha, max_iter)
     elif solver == "adam":
-        n = X.shape[0]
-        bs = min(200, n) if batch_size is None else min(int(batch_size), n)
-        for p in params:
-            p.requires_grad_(True)
-        opt_adam = torch.optim.Adam(params, lr=learning_rate_init, betas=(0.9, 0.999), eps=1e-8)
-        with torch.enable_grad():
-            for _ in range(max_iter):
-                perm = torch.randperm(n, generator=generator).to(X.device)
-                for start in range(0, n, bs):
-                    idx = perm[start : start + bs]
-                    opt_adam.zero_grad(set_to_none=False)
-                    # scikit-learn scales the L2 term by the batch size; the same here
-                    _objective(X[idx], R[idx], params, act, alpha).backward()
-                    opt_adam.step()
+        _adam(X, R, params, activation, alpha, max_iter, batch_size, learning_rate_init, generator)
     else:
         raise ValueError(f"solver must be 'lbfgs' or 'adam', got {solver!r}")
     W, b, V, c = (p.detach() for p in params)

@@ -36,14 +36,21 @@ RHO_MAX = 100.0
 
 @contextlib.contextmanager
 def _torch_threads(device: torch.device, n: int = 1) -> Iterator[None]:
-    """Run tiny CPU fits on one thread (avoids oversubscription with joblib), restoring the setting after."""
+    """Run tiny CPU fits on one thread, torch and BLAS alike, restoring the settings after.
+
+    The base networks are so small that extra threads only add synchronisation (and oversubscribe the cores
+    under joblib); a multi-threaded BLAS spinning on a busy machine can slow a fit down by an order of magnitude.
+    """
     if device.type != "cpu":
         yield
         return
+    from threadpoolctl import threadpool_limits
+
     old = torch.get_num_threads()
     torch.set_num_threads(n)
     try:
-        yield
+        with threadpool_limits(limits=n):
+            yield
     finally:
         torch.set_num_threads(old)
 
