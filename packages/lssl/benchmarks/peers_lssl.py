@@ -142,7 +142,7 @@ def main() -> None:
             [
                 f"sequential digits L={cfg.dig_size**2}",
                 name,
-                int(r["params"]),
+                str(int(r["params"])),
                 f"acc {r['test_acc']:.3f}",
                 f"{r['epoch_s']:.2f}",
                 f"{r['epoch_s'] / base_t:.2f}x",
@@ -181,7 +181,7 @@ def main() -> None:
             [
                 f"adding L={cfg.add_L}",
                 name,
-                int(r["params"]),
+                str(int(r["params"])),
                 f"MSE {r['test_mse']:.4f}",
                 f"{per100:.2f} (per 100 steps)",
                 f"{per100 / base_t:.2f}x",
