@@ -162,7 +162,8 @@ def _same_blocks(a: NoPropDT, b: NoPropDT) -> bool:
 def _train_alone(m: NoPropDT, x: torch.Tensor, y: torch.Tensor, cfg: Config, order: str, seed: int) -> None:
     """Blocks alone (no head in their optimisers) in ``order``, then the head alone on q(z_T | y)."""
     m.fit(x, y, epochs=cfg.indep_epochs, batch_size=cfg.batch_size, order=order, with_head=False, seed=seed)
-    m.train_head(y, epochs=cfg.indep_epochs, batch_size=cfg.batch_size, seed=seed)
+    # as many head updates as Algorithm 1 gives the head (it sits in each of the T optimisers)
+    m.train_head(y, epochs=cfg.indep_epochs * cfg.T, batch_size=cfg.batch_size, seed=seed)
 
 
 def _timed(fn, *args: Any, **kwargs: Any) -> tuple[Any, float]:
