@@ -174,32 +174,34 @@ class _SoftCounts(torch.autograd.Function):
         # the classic (ctx-first) form: it skips the per-call signature binding of setup_context (~0.1 ms)
         if from_logits:
             p, q = torch.sigmoid(x), torch.sigmoid(-x)
+            slope = p * q  # d p / d z, both factors computed from z (q is not 1 - p)
         else:
             p, q = x, 1.0 - x
+            slope = None
         if L is None:
             a, a_bar = p, q
         else:
-            u = (p - 0.5) * L
-            a, a_bar = torch.sigmoid(u), torch.sigmoid(-u)
-        ctx.save_for_backward(yw, ybw, a, a_bar, p, q)
-        ctx.L, ctx.from_logits = L, from_logits
-        dot = lambda m, v: torch.einsum("nk,nk->k", m, v)
+            u = torch.sub(p, 0.5).mul_(L)
+            a, a_bar = torch.sigmoid(u), torch.sigmoid(u.neg_())
+            amp = torch.mul(a, a_bar).mul_(L)  # d A / d p = L s(u) s(-u)
+            slope = amp if slope is None else amp.mul_(slope)
+        ctx.save_for_backward(yw, ybw, slope)
+        if yw.shape[1] == 1:  # binary: four dot products
+            dot = lambda m, v: torch.dot(m.reshape(-1), v.reshape(-1)).reshape(1)
+        else:
+            dot = lambda m, v: torch.einsum("nk,nk->k", m, v)
         return dot(ybw, a_bar), dot(ybw, a), dot(yw, a_bar), dot(yw, a)
 
     @staticmethod
     def backward(
         ctx: Any, g_tn: Tensor, g_fp: Tensor, g_fn: Tensor, g_tp: Tensor
     ) -> tuple[Tensor | None, ...]:  # type: ignore[override]
-        yw, ybw, a, a_bar, p, q = ctx.saved_tensors
+        yw, ybw, slope = ctx.saved_tensors
         if not ctx.needs_input_grad[0]:
             return None, None, None, None, None
         # d counts / d a_i: TP and FP grow with a_i, FN and TN shrink (a_bar_i = 1 - a_i)
-        grad = yw * (g_tp - g_fn) + ybw * (g_fp - g_tn)
-        if ctx.L is not None:
-            grad = grad * (a * a_bar) * ctx.L
-        if ctx.from_logits:
-            grad = grad * (p * q)
-        return grad, None, None, None, None
+        grad = torch.addcmul(ybw * (g_fp - g_tn), yw, g_tp - g_fn)
+        return (grad if slope is None else grad.mul_(slope)), None, None, None, None
 
 
 def soft_confusion_matrix(
