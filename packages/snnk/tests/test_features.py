@@ -69,7 +69,7 @@ def test_mean_over_seeds_within_standard_error(activation):
         ests = torch.stack(
             [
                 kernel_estimate(snnk.make_feature_map(activation, D, 16, seed=s), x, w, bb).diagonal()
-                for s in range(400)
+                for s in range(200)
             ]
         )
     finally:
@@ -129,7 +129,7 @@ def test_maclaurin_degree_one_and_sign_blocks():
             kernel_estimate(
                 snnk.MaclaurinFeatures(D, 8, max_degree=1, seed=s).to(torch.float64), x, w, b
             ).diagonal()
-            for s in range(600)
+            for s in range(300)
         ]
     )
     mean, se = ests.mean(0), ests.std(0) / math.sqrt(len(ests))
