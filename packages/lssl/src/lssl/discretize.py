@@ -1,4 +1,4 @@
-"""Discretisation of ``x' = A x + B u`` with step ``dt`` (paper Section 2.2, eq. (3) and Appendix B.1)."""
+"""Discretisation of ``x' = A x + B u`` with step ``dt`` (the generalised bilinear transform of the paper's technical background, Section 2)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def discretize(
     ``A`` is ``(..., N, N)``, ``B`` is ``(..., N)`` and ``dt`` a scalar or a tensor of shape ``(...)``; the
     leading dims broadcast (e.g. one shared ``A`` with one ``dt`` per feature gives ``(H, N, N)``).
 
-    * generalised bilinear transform, eq. (3): ``Abar = (I - a dt A)^{-1} (I + (1-a) dt A)``,
+    * generalised bilinear transform (GBT): ``Abar = (I - a dt A)^{-1} (I + (1-a) dt A)``,
       ``Bbar = (I - a dt A)^{-1} dt B``; ``method="gbt"`` uses ``alpha``; ``"euler"`` is a=0,
       ``"backward_euler"`` a=1 and ``"bilinear"`` (the paper's default) a=1/2, which maps a Hurwitz ``A`` to
       an ``Abar`` with spectral radius < 1.

@@ -1,4 +1,4 @@
-"""Krylov matrices by repeated squaring and the FFT causal convolution (paper Section 3.3 and Appendix C.1).
+"""Krylov matrices by repeated squaring and the FFT causal convolution (the computation of the convolutional view; paper Section 4, Theorem 2, and the official code).
 
 The LSSL's convolution kernel is ``K_i = C Abar^i Bbar`` for ``i < L``, i.e. ``C`` times the Krylov matrix
 ``(Bbar, Abar Bbar, ..., Abar^{L-1} Bbar)``. Theorem 2 of the paper gives a quasiseparable fast algorithm

@@ -4,9 +4,9 @@ One LSSL maps ``u (batch, length, H)`` to ``y (batch, length, H)`` by running ``
 systems ``x' = A x + B u``, ``y = C x + D u`` (state size N, ``M`` output channels each), discretised with a
 per-feature step ``dt``:
 
-* **recurrent** (eq. (4)): ``x_k = Abar x_{k-1} + Bbar u_k``, ``y_k = C x_k + D u_k`` (``mode="recurrent"``,
+* **recurrent** (Section 3.1): ``x_k = Abar x_{k-1} + Bbar u_k``, ``y_k = C x_k + D u_k`` (``mode="recurrent"``,
   :meth:`LSSL.step` for streaming generation);
-* **convolutional** (eq. (5)): ``y = K * u + D u`` with ``K = (C Bbar, C Abar Bbar, ..., C Abar^{L-1} Bbar)``
+* **convolutional** (Section 3.1): ``y = K * u + D u`` with ``K = (C Bbar, C Abar Bbar, ..., C Abar^{L-1} Bbar)``
   built by Krylov squaring and applied by FFT (``mode="conv"``, the training path);
 * **continuous**: the same ``(A, B, C, D)`` evaluated with another step, ``rate * dt`` (``rate=2`` for a
   sequence sampled at half the rate).
@@ -202,7 +202,7 @@ class LSSL(nn.Module):
         return torch.exp(self.log_dt) * rate
 
     def discrete(self, rate: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(Abar (H, N, N), Bbar (H, N))`` of the discretised systems (Section 2.2)."""
+        """``(Abar (H, N, N), Bbar (H, N))`` of the discretised systems (GBT, Section 2)."""
         A, B = self.transition()
         return discretize(A, B, self.dt(rate), self.discretization, self.alpha)
 
@@ -234,7 +234,7 @@ class LSSL(nn.Module):
         return self._cache["K"]
 
     def kernel(self, L: int, rate: float = 1.0) -> torch.Tensor:
-        """Convolution kernel ``K_h[m, i] = C_hm Abar_h^i Bbar_h``, shape ``(H, M, L)`` (eq. (5))."""
+        """Convolution kernel ``K_h[m, i] = C_hm Abar_h^i Bbar_h``, shape ``(H, M, L)`` (convolutional view, Section 3.1)."""
         _positive_int("L", L)
         return self.C @ self.krylov_matrix(L, rate)
 
@@ -274,7 +274,7 @@ class LSSL(nn.Module):
 
         Returns ``(y, next_state)``: ``y`` is ``(batch, length, H)`` (``H*M`` without the output linear) and
         ``next_state`` the state ``(batch, H, N)`` after the last step when ``state`` is given or
-        ``return_state`` is set, else None. ``mode`` is ``conv`` (FFT convolution) or ``recurrent`` (eq. (4),
+        ``return_state`` is set, else None. ``mode`` is ``conv`` (FFT convolution) or ``recurrent`` (Section 3.1,
         one step at a time); both give the same outputs. ``rate`` multiplies ``dt`` (continuous view).
         """
         _choice("mode", mode, MODES)
@@ -336,7 +336,7 @@ class LSSL(nn.Module):
     def step(
         self, u_t: torch.Tensor, state: torch.Tensor, *, rate: float = 1.0
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """One recurrent step (eq. (4)) for streaming: ``u_t (batch, H)``, ``state (batch, H, N)`` ->
+        """One recurrent step (recurrent view, Section 3.1) for streaming: ``u_t (batch, H)``, ``state (batch, H, N)`` ->
         ``(y_t (batch, H), next_state)``; ``O(N^2)`` work per feature."""
         if u_t.dim() != 2 or u_t.shape[-1] != self.d_model:
             raise ValueError(f"u_t must be (batch, d_model={self.d_model}), got {tuple(u_t.shape)}")

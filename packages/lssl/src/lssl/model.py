@@ -1,4 +1,4 @@
-"""Deep LSSL (paper Section 3.4 and Appendix B.4): residual blocks of LSSL + LayerNorm + dropout, a linear
+"""Deep LSSL (paper Section 5 and Appendix B.4): residual blocks of LSSL + LayerNorm + dropout, a linear
 encoder, pooling over time and a linear decoder."""
 
 from __future__ import annotations
