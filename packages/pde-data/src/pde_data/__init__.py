@@ -38,7 +38,33 @@ _EXPORTS = {
     "piecewise_constant": "random_fields",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "__version__",
+    "DATASETS",
+    "OperatorSamples",
+    "PDEDataset",
+    "PRESETS",
+    "RBFGRF",
+    "advect_periodic",
+    "antiderivative",
+    "cache_dir",
+    "fno_forcing",
+    "generate",
+    "make_config",
+    "neumann_grf_2d",
+    "nonlinear_ode",
+    "operator_samples",
+    "pendulum",
+    "periodic_elliptic",
+    "periodic_grf",
+    "periodic_grf_covariance",
+    "piecewise_constant",
+    "rbf_grf_1d",
+    "solve_burgers_1d",
+    "solve_darcy_2d",
+    "solve_diffusion_reaction",
+    "solve_navier_stokes_2d",
+]
 
 if TYPE_CHECKING:
     from pde_data.advection import advect_periodic, periodic_elliptic

@@ -311,10 +311,10 @@ def register(spec: DatasetSpec) -> DatasetSpec:
 
 
 for _kind in ("antiderivative", "nonlinear_ode", "pendulum"):
-    register(DatasetSpec(_kind, ODEConfig, _ode_block(_kind), _ode_coords, "u", "s", {}, "none", 256))
+    register(DatasetSpec(_kind, ODEConfig, _ode_block(_kind), _ode_coords, "u", "s", {}, "none", 1024))
 register(
     DatasetSpec(
-        "diffusion_reaction", DiffusionReactionConfig, _dr_block, _dr_coords, "u", "s", {}, "node", 64
+        "diffusion_reaction", DiffusionReactionConfig, _dr_block, _dr_coords, "u", "s", {}, "node", 1024
     )
 )
 register(
