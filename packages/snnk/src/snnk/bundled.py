@@ -1,4 +1,4 @@
-"""Fully bundled SNNK networks with a closed-form fit (paper Sec. 3.3).
+"""Fully bundled SNNK networks with a closed-form fit (the paper's bundling section).
 
 Because an SNNK layer's output is linear in Ψ, a network whose layers are all SNNK layers collapses into a
 two-tower model ``ŷ = M Φ(x)``: the input tower ``Φ = φ_L ∘ … ∘ φ_1`` is fixed and parameter-free, all

@@ -1,15 +1,15 @@
 """Random feature maps of Scalable Neural Network Kernels (SNNKs).
 
 A feed-forward layer's response ``f(wᵀx + b)`` is read as a kernel ``K(x, (w, b))`` and factorised as
-``φ(x)ᵀψ(w, b)`` (paper, Sec. 3): ``φ`` acts on inputs only, ``ψ`` on parameters only. Every map here is an
+``φ(x)ᵀψ(w, b)`` (the paper's kernel view of a feed-forward layer): ``φ`` acts on inputs only, ``ψ`` on parameters only. Every map here is an
 ``nn.Module`` whose random tensors are *buffers* (saved in ``state_dict``, moved by ``.to()``, never trained)
 drawn from a private ``torch.Generator`` seeded per map: constructing or running a map never touches the global
 RNG. ``forward(x)`` is φ, ``forward_params(w, b)`` is ψ, and ``φ(x)ᵀψ(w, b)`` is an unbiased estimate of the
 kernel.
 
-* :class:`URFFeatures` — universal random features (Sec. 3.1): Fourier spectrum of the activation + the
-  Gaussian exponential trick (Eq. 5–7), with the variance-reduced ``M``-parameterised variant (Eq. 10).
-* :class:`ReLUFeatures` — ReLU features, the arc-cosine kernel of order 1 (Sec. 3.2).
+* :class:`URFFeatures` — universal random features (URFs): Fourier spectrum of the activation + the
+  Gaussian exponential trick, with the variance-reduced ``M``-parameterised variant (the official code's "Eq. 10").
+* :class:`ReLUFeatures` — ReLU features, the arc-cosine kernel of order 1 (ReLU-SNNK).
 * :class:`MaclaurinFeatures` — random Maclaurin (power-series) features for tanh / GELU (appendix).
 """
 
@@ -221,7 +221,7 @@ def _builtin_spectrum(name: str) -> tuple[list[complex], list[complex]]:
 
 
 class URFFeatures(FeatureMap):
-    """Universal random features (paper Sec. 3.1, Eq. 5–7; variance-reduced variant Eq. 10).
+    """Universal random features (the paper's URF construction; variance-reduced variant = the official "Eq. 10").
 
     With the activation's spectrum ``f(z) = Σ_k τ_k e^{2πiξ_k z}`` (continuous spectra: a sampled proposal),
     a proposal ``p_k ∝ |τ_k|`` and the Gaussian exponential trick
@@ -231,7 +231,7 @@ class URFFeatures(FeatureMap):
     ``φ(x)_j = exp(a_j s g_jᵀx − a_j²‖x‖²/2 − M‖g_j‖² + (d/4)log(1+4M)) / √m``,
     ``ψ(w, b)_j = τ_j/p_j · e^{2πiξ_j b} · exp(s g_jᵀw − ‖w‖²/2 − M‖g_j‖² + (d/4)log(1+4M)) / √m``,
 
-    with ``s = √(1+4M)``; ``M = 0`` gives the plain URF, ``M > −1/4`` the M-parameterised variant (Eq. 10),
+    with ``s = √(1+4M)``; ``M = 0`` gives the plain URF, ``M > −1/4`` the M-parameterised variant ("Eq. 10" of the official code),
     and ``Re Σ_j φ_j ψ_j`` is unbiased for ``f(wᵀx + b)``.
 
     Args:
@@ -242,7 +242,7 @@ class URFFeatures(FeatureMap):
             ξ_k (real; complex for exponential terms) and weights τ_k of a discrete spectrum.
         orthogonal: block-orthogonal Gaussian projections (the paper's default).
         antithetic: pair every sample ``(ξ, g)`` with ``(ξ, −g)`` (needs an even ``num_features``).
-        variance_M: the ``M`` of Eq. 10 (``> −1/4``).
+        variance_M: the ``M`` of the official "Eq. 10" features (``> −1/4``).
         normalize: L2-normalise x (and w) and multiply by ``normalize_constant`` (as the official layers;
             this changes the function to ``f(ŵᵀx̂·c² + b)``).
         normalize_constant: the constant c of ``normalize`` (uptraining uses ``d^{1/4}``).
@@ -357,7 +357,7 @@ class URFFeatures(FeatureMap):
         return torch.complex(re, im)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """φ(x): ``[..., d] -> [..., out_features]`` (Eq. 7, input side).
+        """φ(x): ``[..., d] -> [..., out_features]`` (URF, input side).
 
         Exponentials of projections are computed outside autocast, in at least float32 (half precision would
         overflow or lose the phase); the output then has the buffers' dtype.
@@ -391,7 +391,7 @@ class URFFeatures(FeatureMap):
         return self._combine(amp * torch.cos(theta), amp * torch.sin(theta))
 
     def forward_params(self, w: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:
-        """ψ(w, b): ``[l, d], [l] -> [l, out_features]`` (Eq. 7, parameter side; the bias enters through B)."""
+        """ψ(w, b): ``[l, d], [l] -> [l, out_features]`` (URF, parameter side; the bias enters through B)."""
         self._check_params(w, b)
         with torch.autocast(device_type=w.device.type, enabled=False):
             return self._forward_params(_upcast(w, self.proj), None if b is None else _upcast(b, self.proj))
@@ -444,7 +444,7 @@ class URFFeatures(FeatureMap):
 
 
 class ReLUFeatures(FeatureMap):
-    """ReLU random features (paper Sec. 3.2): ``φ(x) = max(Gx, c)/√m`` and ``ψ(w) = max(Gw, c)/√m``.
+    """ReLU random features (ReLU-SNNK): ``φ(x) = max(Gx, c)/√m`` and ``ψ(w) = max(Gw, c)/√m``.
 
     With floor ``c = 0``, ``E[φ(x)ᵀψ(w)] = ‖x‖‖w‖(sin θ + (π − θ) cos θ)/(2π)`` — the arc-cosine kernel of
     order 1 (Cho & Saul, 2009), θ = ∠(x, w). A ReLU-SNNK layer therefore realises this kernel, *not* ReLU(Wx).

@@ -1,4 +1,4 @@
-"""SNNK adapters and uptraining for Hugging Face ``transformers`` models (paper Sec. 4.3–4.4; extra ``[hf]``).
+"""SNNK adapters and uptraining for Hugging Face ``transformers`` models (the paper's adapter and uptraining experiments; extra ``[hf]``).
 
 Adapters sit at the Houlsby positions, as in the official code: after the attention-output dense + dropout and
 after the FFN-output dense + dropout, before the residual LayerNorm. Works with BERT-like (``*SelfOutput`` /
@@ -44,7 +44,7 @@ class AdapterSlot(nn.Module):
 
 
 class BottleneckAdapter(nn.Module):
-    """Houlsby bottleneck adapter ``h + U act(D h)`` with ``U`` zero-initialised (the baseline of Sec. 4.3)."""
+    """Houlsby bottleneck adapter ``h + U act(D h)`` with ``U`` zero-initialised (the paper's adapter baseline)."""
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""SNNK layers: ``y = Ψ φ(x)`` (paper Eq. 3), adapters (Sec. 4.3) and bundling (Sec. 3.3)."""
+"""SNNK layers ``y = Ψ φ(x)``, SNNK adapters and bundling (Sehanobish et al., ICLR 2024)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def _resolve_map(
 
 
 class SNNKLinear(nn.Module):
-    """A scalable-neural-network-kernel layer ``y = Ψ φ(x) (+ bias)`` (paper Eq. 3).
+    """A scalable-neural-network-kernel layer ``y = Ψ φ(x) (+ bias)``: the SNNK layer of the paper.
 
     Replaces ``f(Wx + b)`` (a linear layer *and* its activation): φ is a fixed, parameter-free random feature
     map ``R^d → R^{m'}`` and Ψ ∈ R^{l×m'} the only trainable matrix — ``l·m'`` parameters instead of ``l·(d+1)``
@@ -132,7 +132,7 @@ class SNNKLinear(nn.Module):
 
 
 def bundle(snnk_layer: SNNKLinear, next_linear: nn.Linear) -> SNNKLinear:
-    """Collapse ``next_linear(snnk_layer(x))`` into one SNNK layer with Ψ' = VΨ, bias' = V b + c (Sec. 3.3).
+    """Collapse ``next_linear(snnk_layer(x))`` into one SNNK layer with Ψ' = VΨ, bias' = V b + c (bundling).
 
     The output is linear in Ψ, so a following linear layer (or a loss linear in the output) folds into the
     parameter tower: the bundled layer has ``l_out × m'`` parameters. The feature map is copied.
@@ -167,7 +167,7 @@ def bundle(snnk_layer: SNNKLinear, next_linear: nn.Linear) -> SNNKLinear:
 
 
 class SNNKAdapter(nn.Module):
-    """SNNK adapter (paper Sec. 4.3): ``h ← h + u ⊙ (Ψ φ(h))`` (``down=None``) or ``h ← h + U(Ψ φ(h))``.
+    """SNNK adapter (the paper's parameter-efficient fine-tuning layer): ``h ← h + u ⊙ (Ψ φ(h))`` (``down=None``) or ``h ← h + U(Ψ φ(h))``.
 
     ``Ψ ∈ R^{k×m'}`` (k = ``dim`` without ``down``, ``down`` otherwise) is initialised as ψ of the rows of a
     reference weight matrix W (bias-free), as the official adapters do, then trained. ``init="zeros"`` (the
