@@ -49,8 +49,8 @@ def advect_periodic(u0: Any, c: Any, times: Any, *, nu: float = 0.0) -> np.ndarr
     axes = tuple(range(1, d + 1))
     uh = scipy.fft.rfftn(u0, axes=axes, workers=1)
     ks = _wavenumbers(u0.shape[1:])
-    kc = sum(ks[i][None] * c[:, i].reshape((-1,) + (1,) * d) for i in range(d))
-    k2 = sum(k**2 for k in ks)[None]
+    kc: np.ndarray = sum((ks[i][None] * c[:, i].reshape((-1,) + (1,) * d) for i in range(d)), np.zeros(1))
+    k2: np.ndarray = sum((k**2 for k in ks), np.zeros(1))[None]
     out = np.empty((u0.shape[0], len(times), *u0.shape[1:]))
     for j, t in enumerate(times):
         mult = np.exp(-2j * np.pi * kc * t - 4 * np.pi**2 * nu * k2 * t)
@@ -67,7 +67,7 @@ def periodic_elliptic(f: Any, *, kappa: float = 0.01, kind: str = "resolvent") -
     kappa = check_real("kappa", kappa, positive=True)
     kind = check_choice("kind", kind, ("resolvent", "heat_square"))
     axes = tuple(range(1, f.ndim))
-    k2 = sum(k**2 for k in _wavenumbers(f.shape[1:]))[None] * 4 * np.pi**2
+    k2: np.ndarray = sum((k**2 for k in _wavenumbers(f.shape[1:])), np.zeros(1))[None] * 4 * np.pi**2
     fh = scipy.fft.rfftn(f, axes=axes, workers=1)
     if kind == "resolvent":
         return scipy.fft.irfftn(fh / (1 + kappa * k2), s=f.shape[1:], axes=axes, workers=1)

@@ -171,7 +171,8 @@ class PDEDataset:
         }
         meta = dict(self.meta, name=self.name, format=FORMAT_VERSION)
         tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, **arrays, meta=np.array(json.dumps(meta, default=str)))
+        arrays["meta"] = np.array(json.dumps(meta, default=str))
+        np.savez(tmp, **arrays)  # type: ignore[arg-type]
         os.replace(tmp, path)
         path.with_suffix(".json").write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
         return path

@@ -161,11 +161,11 @@ def solve_navier_stokes_2d(
         dt = check_real("dt", dt, positive=True)
         if check_cfl:
             u0, v0 = velocity(arr)
-            umax = float(max(np.abs(u0).max(), np.abs(v0).max(), 1e-12))
-            if umax * dt / h > 1.0:
+            umax0 = float(max(np.abs(u0).max(), np.abs(v0).max(), 1e-12))
+            if umax0 * dt / h > 1.0:
                 raise ValueError(
-                    f"dt={dt} violates the CFL condition: max|u| dt / h = {umax * dt / h:.3g} > 1 "
-                    f"(max|u| = {umax:.3g}, h = {h:.3g}); use dt <= {cfl * h / umax:.3g} or dt=None (adaptive)"
+                    f"dt={dt} violates the CFL condition: max|u| dt / h = {umax0 * dt / h:.3g} > 1 "
+                    f"(max|u| = {umax0:.3g}, h = {h:.3g}); use dt <= {cfl * h / umax0:.3g} or dt=None (adaptive)"
                 )
 
     be = _Backend(backend, device, dtype)
@@ -200,7 +200,7 @@ def solve_navier_stokes_2d(
     # every sample has its own step (CFL from its own velocity), so a trajectory does not depend on its batch
     for _ in range(n_rec):
         adv, umax = advection(w_h)
-        step = cfl * h / np.maximum(umax, 1e-12) if dt is None else np.full(batch, dt)
+        step: np.ndarray = cfl * h / np.maximum(umax, 1e-12) if dt is None else np.full(batch, dt)
         n_steps = np.maximum(np.ceil(record_every / step - 1e-9).astype(np.int64), 1)
         k_np = record_every / n_steps
         k = be.asarray(k_np.reshape(-1, 1, 1))

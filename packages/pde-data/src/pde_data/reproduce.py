@@ -242,7 +242,7 @@ def run(config: Config, *, seeds: Sequence[int], device: Any) -> ResultsFile:
         record(seed, "periodic_grf_max_z", p["max_z_cov"])
         record(seed, "periodic_grf_slope", p["spectrum_slope"])
 
-        jobs = [
+        jobs: list[tuple[str, dict[str, Any], int, str]] = [
             (
                 "antiderivative",
                 dict(n_points=10),
