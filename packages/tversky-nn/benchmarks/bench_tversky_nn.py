@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from paperzoo_shared.bench import Comparison, peak_memory, ratio_table, time_fn, write_bench
 from torch import nn
 
+from paperzoo_shared.bench import Comparison, peak_memory, ratio_table, time_fn, write_bench
 from tversky_nn import TverskyProjection
 from tversky_nn import functional as TF
 
@@ -85,7 +85,9 @@ def compare(task: str, models: dict[str, nn.Module], x: torch.Tensor, device: st
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--full", action="store_true", help="GPU scale: 8192 tokens, d 768, vocab 50257, K 1024")
+    parser.add_argument(
+        "--full", action="store_true", help="GPU scale: 8192 tokens, d 768, vocab 50257, K 1024"
+    )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "bench.json"))
@@ -100,7 +102,11 @@ def main() -> None:
     n, d, v, k = (8192, 768, 50257, 1024) if args.full else (1024, 256, 8192, 256)
     x = torch.randn(n, d, device=dev)
     tv = TverskyProjection(d, v, k).to(dev)
-    models = {f"nn.Linear({d}, {v})": nn.Linear(d, v).to(dev), f"TverskyProjection K={k} (fused)": tv, "unfused 3-product contrast": NaiveTversky(tv)}
+    models = {
+        f"nn.Linear({d}, {v})": nn.Linear(d, v).to(dev),
+        f"TverskyProjection K={k} (fused)": tv,
+        "unfused 3-product contrast": NaiveTversky(tv),
+    }
     comps.append(compare(f"LM head fwd+bwd, {n} tokens x vocab {v}, d {d}", models, x, dev, args.repeat))
 
     # 2. the peer's benchmark size (n=1024, d=256, m=1000, K=512), against verskyt when installed
@@ -116,7 +122,8 @@ def main() -> None:
         ours["verskyt 0.2.4 ratio product/ignorematch"] = TverskyProjectionLayer(
             d, m, k, intersection_reduction="product", difference_reduction="ignorematch"
         ).to(dev)
-        ours["verskyt 0.2.4 defaults (product/substractmatch)"] = TverskyProjectionLayer(d, m, k).to(dev)
+        # verskyt's default substractmatch materialises (n, m, K) tensors: about two orders of magnitude slower
+        # at this size (see benchmarks/peer_verskyt.py), so it is left out of the repeated timings
     except ImportError:
         print("verskyt not installed: pip install 'tversky-nn[peer]' to compare with it")
     comps.append(compare(f"peer size fwd+bwd, n {n}, d {d}, m {m}, K {k}", ours, x, dev, args.repeat))

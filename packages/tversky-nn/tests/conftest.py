@@ -1,4 +1,5 @@
 import torch
+
 from paperzoo_shared.testing import *  # noqa: F403  (gpu / slow / dist markers)
 
 # the tests use small tensors: one thread is faster and avoids oversubscribing a shared CPU

@@ -56,7 +56,9 @@ def set_difference(a, b, reduction):
     return out
 
 
-def oracle_similarity(x, p, f, alpha, beta, theta, *, model, intersection, difference, tau=0.0, exact=False, ratio_eps=1.0):
+def oracle_similarity(
+    x, p, f, alpha, beta, theta, *, model, intersection, difference, tau=0.0, exact=False, ratio_eps=1.0
+):
     out = torch.zeros(x.shape[0], p.shape[0], dtype=torch.float64)
     for i in range(x.shape[0]):
         a = measures(x[i], f, tau)

@@ -27,9 +27,21 @@ def test_matches_bruteforce_oracle(model, inter, diff, exact):
         x, p, f = integer_case(seed)
         # exact zeros are present, so the boundary x . f = tau (not a member) is exercised
         assert ((x @ f.T) == 0).any()
-        want = oracle_similarity(x, p, f, 0.3, 0.7, 1.3, model=model, intersection=inter, difference=diff, tau=tau, exact=exact)
+        want = oracle_similarity(
+            x, p, f, 0.3, 0.7, 1.3, model=model, intersection=inter, difference=diff, tau=tau, exact=exact
+        )
         got = TF.tversky_similarity(
-            x, p, f, 0.3, 0.7, 1.3, model=model, intersection=inter, difference=diff, threshold=tau, exact_per_feature=exact
+            x,
+            p,
+            f,
+            0.3,
+            0.7,
+            1.3,
+            model=model,
+            intersection=inter,
+            difference=diff,
+            threshold=tau,
+            exact_per_feature=exact,
         )
         torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-10)
 
@@ -37,13 +49,18 @@ def test_matches_bruteforce_oracle(model, inter, diff, exact):
 def test_fused_default_path_matches_oracle_on_random_reals():
     g = torch.Generator().manual_seed(3)
     x, p, f = (torch.randn(s, 7, generator=g, dtype=torch.float64) for s in (9, 5, 11))
-    want = oracle_similarity(x, p, f, 0.5, 0.25, 2.0, model="contrast", intersection="product", difference="ignorematch")
+    want = oracle_similarity(
+        x, p, f, 0.5, 0.25, 2.0, model="contrast", intersection="product", difference="ignorematch"
+    )
     torch.testing.assert_close(TF.tversky_similarity(x, p, f, 0.5, 0.25, 2.0), want, rtol=1e-10, atol=1e-10)
 
 
 def test_zero_input_gives_minus_beta_prototype_salience():
     g = torch.Generator().manual_seed(0)
-    p, f = torch.rand(3, 4, generator=g, dtype=torch.float64), torch.rand(5, 4, generator=g, dtype=torch.float64)
+    p, f = (
+        torch.rand(3, 4, generator=g, dtype=torch.float64),
+        torch.rand(5, 4, generator=g, dtype=torch.float64),
+    )
     x = torch.zeros(2, 4, dtype=torch.float64)
     xm, xmask = TF.tversky_projections(x, f)
     pm, pmask = TF.tversky_projections(p, f)
@@ -60,8 +77,12 @@ def test_single_feature_closed_form():
     p = torch.tensor([[3.0, -1.0], [-1.0, 0.0]], dtype=torch.float64)
     xm, xmask = TF.tversky_projections(x, f)
     pm, pmask = TF.tversky_projections(p, f)
-    torch.testing.assert_close(TF.intersection(xm, xmask, pm, pmask), torch.tensor([[6.0, 0.0]], dtype=torch.float64))
-    torch.testing.assert_close(TF.difference(xm, xmask, pm, pmask), torch.tensor([[0.0, 2.0]], dtype=torch.float64))
+    torch.testing.assert_close(
+        TF.intersection(xm, xmask, pm, pmask), torch.tensor([[6.0, 0.0]], dtype=torch.float64)
+    )
+    torch.testing.assert_close(
+        TF.difference(xm, xmask, pm, pmask), torch.tensor([[0.0, 2.0]], dtype=torch.float64)
+    )
     # S = theta*6 - alpha*0 - beta*(3 - 2 ... ignorematch: 0)  and  for p2: -alpha*2
     s = TF.tversky_similarity(x, p, f, alpha=0.5, beta=0.25, theta=1.0)
     torch.testing.assert_close(s, torch.tensor([[6.0, -1.0]], dtype=torch.float64))
@@ -72,7 +93,10 @@ def test_single_feature_closed_form():
 
 def test_asymmetry_and_symmetry():
     g = torch.Generator().manual_seed(1)
-    a, f = torch.randn(6, 5, generator=g, dtype=torch.float64), torch.randn(8, 5, generator=g, dtype=torch.float64)
+    a, f = (
+        torch.randn(6, 5, generator=g, dtype=torch.float64),
+        torch.randn(8, 5, generator=g, dtype=torch.float64),
+    )
     for inter in INTER:
         sym = TF.tversky_similarity(a, a, f, 0.4, 0.4, 1.0, intersection=inter, gmean_eps=1e-12)
         torch.testing.assert_close(sym, sym.T)
@@ -107,21 +131,31 @@ def test_exact_mean_equals_aggregate_mean_and_chunking_is_exact():
     for inter, diff in [("min", "subtractmatch"), ("softmin", "subtractmatch")]:
         full = TF.tversky_similarity(x, p, f, intersection=inter, difference=diff, exact_per_feature=True)
         for cs in (1, 4, 100):
-            got = TF.tversky_similarity(x, p, f, intersection=inter, difference=diff, exact_per_feature=True, chunk_size=cs)
+            got = TF.tversky_similarity(
+                x, p, f, intersection=inter, difference=diff, exact_per_feature=True, chunk_size=cs
+            )
             torch.testing.assert_close(got, full)
     # chunked with gradients (activation checkpointing) gives the same gradients
     xs = x.clone().requires_grad_()
-    TF.tversky_similarity(xs, p, f, intersection="min", difference="subtractmatch", exact_per_feature=True).sum().backward()
+    TF.tversky_similarity(
+        xs, p, f, intersection="min", difference="subtractmatch", exact_per_feature=True
+    ).sum().backward()
     g1 = xs.grad.clone()
     xs.grad = None
-    TF.tversky_similarity(xs, p, f, intersection="min", difference="subtractmatch", exact_per_feature=True, chunk_size=3).sum().backward()
+    TF.tversky_similarity(
+        xs, p, f, intersection="min", difference="subtractmatch", exact_per_feature=True, chunk_size=3
+    ).sum().backward()
     torch.testing.assert_close(xs.grad, g1)
 
 
 @pytest.mark.parametrize(
     ("model", "inter", "diff"),
-    [("contrast", "product", "ignorematch"), ("contrast", "min", "subtractmatch"), ("ratio", "mean", "subtractmatch_aggregate"),
-     ("contrast", "softmin", "ignorematch")],
+    [
+        ("contrast", "product", "ignorematch"),
+        ("contrast", "min", "subtractmatch"),
+        ("ratio", "mean", "subtractmatch_aggregate"),
+        ("contrast", "softmin", "ignorematch"),
+    ],
 )
 def test_gradcheck_all_inputs(model, inter, diff):
     g = torch.Generator().manual_seed(5)
@@ -133,7 +167,9 @@ def test_gradcheck_all_inputs(model, inter, diff):
     assert (x @ f.T).abs().min() > 1e-3 and (p @ f.T).abs().min() > 1e-3
 
     def fn(x, p, f, a, b, t):
-        return TF.tversky_similarity(x, p, f, a, b, t, model=model, intersection=inter, difference=diff, exact_per_feature=True)
+        return TF.tversky_similarity(
+            x, p, f, a, b, t, model=model, intersection=inter, difference=diff, exact_per_feature=True
+        )
 
     assert torch.autograd.gradcheck(fn, (x, p, f, *scal), eps=1e-6, atol=1e-5)
 
@@ -141,7 +177,9 @@ def test_gradcheck_all_inputs(model, inter, diff):
 def test_dead_feature_gets_no_gradient():
     x = torch.rand(8, 3, dtype=torch.float64)
     p = torch.rand(4, 3, dtype=torch.float64)
-    f = torch.cat([torch.rand(2, 3, dtype=torch.float64), -torch.ones(1, 3, dtype=torch.float64)]).requires_grad_()
+    f = torch.cat(
+        [torch.rand(2, 3, dtype=torch.float64), -torch.ones(1, 3, dtype=torch.float64)]
+    ).requires_grad_()
     TF.tversky_similarity(x, p, f).sum().backward()
     assert (f.grad[2] == 0).all() and (f.grad[:2] != 0).any()
 

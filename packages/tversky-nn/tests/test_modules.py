@@ -5,7 +5,13 @@ import torch
 from torch import nn
 
 import tversky_nn
-from tversky_nn import DataDomainParameter, SharedFeatureBank, TverskyProjection, TverskySimilarity, count_parameters
+from tversky_nn import (
+    DataDomainParameter,
+    SharedFeatureBank,
+    TverskyProjection,
+    TverskySimilarity,
+    count_parameters,
+)
 from tversky_nn import functional as TF
 from tversky_nn.reproduce import main, xor_linear, xor_runs
 
@@ -14,7 +20,9 @@ def test_projection_equals_similarity_and_shapes():
     torch.manual_seed(0)
     layer = TverskyProjection(6, 5, 7).double()
     x = torch.randn(3, 4, 6, dtype=torch.float64)
-    want = TF.tversky_similarity(x.reshape(-1, 6), layer.prototypes, layer.feature_bank, layer.alpha, layer.beta, layer.theta)
+    want = TF.tversky_similarity(
+        x.reshape(-1, 6), layer.prototypes, layer.feature_bank, layer.alpha, layer.beta, layer.theta
+    )
     y = layer(x)
     assert y.shape == (3, 4, 5)
     torch.testing.assert_close(y.reshape(-1, 5), want)
@@ -31,7 +39,11 @@ def test_parameter_counts_sharing_and_tying():
     assert count_parameters(layer) == out * d + k * d + 3
     assert count_parameters(nn.Linear(d, out)) == out * d + out
     bank = SharedFeatureBank(k, d)
-    model = nn.Sequential(TverskyProjection(d, d, k, feature_bank=bank), nn.ReLU(), TverskyProjection(d, out, k, feature_bank=bank.weight))
+    model = nn.Sequential(
+        TverskyProjection(d, d, k, feature_bank=bank),
+        nn.ReLU(),
+        TverskyProjection(d, out, k, feature_bank=bank.weight),
+    )
     assert count_parameters(model) == k * d + (d * d + 3) + (out * d + 3)
     emb = nn.Embedding(50, d)
     head = TverskyProjection(d, 50, k, prototypes=emb.weight)
@@ -147,7 +159,11 @@ def test_replace_linear_counts_and_shares():
     model = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 2))
     n = tversky_nn.replace_linear(model, lambda name, m: name != "4", num_features=5, intersection="mean")
     assert n == 2
-    assert isinstance(model[0], TverskyProjection) and isinstance(model[2], TverskyProjection) and isinstance(model[4], nn.Linear)
+    assert (
+        isinstance(model[0], TverskyProjection)
+        and isinstance(model[2], TverskyProjection)
+        and isinstance(model[4], nn.Linear)
+    )
     assert model[0].feature_bank is model[2].feature_bank and model[2].intersection == "mean"
     out = model(torch.randn(3, 8))
     assert out.shape == (3, 2)
@@ -159,12 +175,18 @@ def test_gpt2_replace_linear_and_tversky_heads():
     transformers = pytest.importorskip("transformers")
     from tversky_nn.hf import tversky_gpt2
 
-    cfg = transformers.GPT2Config(vocab_size=50, n_positions=16, n_embd=16, n_layer=2, n_head=2, bos_token_id=0, eos_token_id=0)
+    cfg = transformers.GPT2Config(
+        vocab_size=50, n_positions=16, n_embd=16, n_layer=2, n_head=2, bos_token_id=0, eos_token_id=0
+    )
     model = transformers.GPT2LMHeadModel(cfg)
-    n = tversky_nn.replace_linear(model.transformer.h, lambda name, m: name.endswith(("attn.c_proj", "mlp.c_fc")), num_features=6)
+    n = tversky_nn.replace_linear(
+        model.transformer.h, lambda name, m: name.endswith(("attn.c_proj", "mlp.c_fc")), num_features=6
+    )
     assert n == 4  # 2 layers x 2 projections, GPT-2's transposed Conv1D included
     for block in model.transformer.h:
-        assert isinstance(block.attn.c_proj, TverskyProjection) and isinstance(block.mlp.c_fc, TverskyProjection)
+        assert isinstance(block.attn.c_proj, TverskyProjection) and isinstance(
+            block.mlp.c_fc, TverskyProjection
+        )
         assert block.mlp.c_fc.out_features == 64 and not isinstance(block.attn.c_attn, TverskyProjection)
     ids = torch.randint(0, 50, (2, 16))
     out = model(input_ids=ids, labels=ids)
@@ -208,5 +230,7 @@ def test_cpu_preset_meets_criterion(tmp_path):
     crit = {c["name"]: c["passed"] for c in data["criteria"]}
     # the XOR study is the package's core claim; the other criteria are reported (see README) and checked as recorded
     assert crit["XOR: nn.Linear converges on no seed"]
-    committed = json.loads((__import__("pathlib").Path(__file__).parents[1] / "results" / "cpu.json").read_text())
+    committed = json.loads(
+        (__import__("pathlib").Path(__file__).parents[1] / "results" / "cpu.json").read_text()
+    )
     assert {c["name"]: c["passed"] for c in committed["criteria"]} == crit

@@ -54,7 +54,9 @@ def replace_linear(
         raise TypeError(f"predicate must be callable (name, module) -> bool, got {type(predicate).__name__}")
     for key in ("prototypes", "feature_bank"):
         if key in options:
-            raise ValueError(f"replace_linear sets {key} itself; got {key}= in options (use feature_banks= to share banks)")
+            raise ValueError(
+                f"replace_linear sets {key} itself; got {key}= in options (use feature_banks= to share banks)"
+            )
     banks: dict[int, nn.Parameter] = dict(feature_banks or {})
     init = options.get("init", "uniform")
     targets = [

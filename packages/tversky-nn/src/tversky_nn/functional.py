@@ -59,10 +59,14 @@ def _check_float(name: str, t: torch.Tensor) -> None:
     if not isinstance(t, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     if t.is_complex() or not t.is_floating_point():
-        raise TypeError(f"{name} must be a real floating-point tensor, got dtype {t.dtype}; convert it with .float()")
+        raise TypeError(
+            f"{name} must be a real floating-point tensor, got dtype {t.dtype}; convert it with .float()"
+        )
 
 
-def check_options(*, model: str = "contrast", intersection: str = "product", difference: str = "ignorematch") -> tuple[str, str, str]:
+def check_options(
+    *, model: str = "contrast", intersection: str = "product", difference: str = "ignorematch"
+) -> tuple[str, str, str]:
     """Validate the three option strings; returns them with aliases resolved.
 
     ``"substractmatch"`` (sic, the spelling of public implementations) is accepted with a DeprecationWarning and
@@ -82,14 +86,18 @@ def check_options(*, model: str = "contrast", intersection: str = "product", dif
         )
         difference = new
     if difference not in DIFFERENCES:
-        raise ValueError(f"difference must be one of {DIFFERENCES} (or the alias 'substractmatch'), got {difference!r}")
+        raise ValueError(
+            f"difference must be one of {DIFFERENCES} (or the alias 'substractmatch'), got {difference!r}"
+        )
     return model, intersection, difference
 
 
 # ------------------------------------------------------------------------------------------ building blocks
 
 
-def tversky_projections(x: torch.Tensor, features: torch.Tensor, threshold: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+def tversky_projections(
+    x: torch.Tensor, features: torch.Tensor, threshold: float = 0.0
+) -> tuple[torch.Tensor, torch.Tensor]:
     """One projection pass onto the feature bank: ``(masked, mask)``, each ``(..., K)``.
 
     ``mask = x F^T > threshold`` is the set form of ``x`` (Sec. 2.1; a dot product equal to the threshold is *not*
@@ -169,7 +177,9 @@ def _per_feature_intersection(reduction: str, gmean_eps: float) -> Callable[...,
     return fn
 
 
-def _per_feature_excess(xm: torch.Tensor, xmask: torch.Tensor, pm: torch.Tensor, pmask: torch.Tensor) -> torch.Tensor:
+def _per_feature_excess(
+    xm: torch.Tensor, xmask: torch.Tensor, pm: torch.Tensor, pmask: torch.Tensor
+) -> torch.Tensor:
     """``sum_k (a_k - b_k) 1[a_k > tau, b_k > tau, a_k > b_k]`` (the second term of Eq. 5), ``(c, m)``."""
     a, b = xm.unsqueeze(1), pm.unsqueeze(0)
     diff = a - b
@@ -260,7 +270,13 @@ def difference(
 
 
 def _fused_contrast(
-    xm: torch.Tensor, xmask: torch.Tensor, pm: torch.Tensor, pmask: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor, theta: torch.Tensor
+    xm: torch.Tensor,
+    xmask: torch.Tensor,
+    pm: torch.Tensor,
+    pmask: torch.Tensor,
+    alpha: torch.Tensor,
+    beta: torch.Tensor,
+    theta: torch.Tensor,
 ) -> torch.Tensor:
     """Contrast model with product / ignorematch as one GEMM:
     ``S = [X+ | M_X] [theta P+ - alpha (1 - M_P) | beta P+]^T - beta 1 s_p^T`` with ``s_p = P+ 1``."""
@@ -311,14 +327,18 @@ def tversky_similarity(
     _check_float("x", x)
     _check_float("y", y)
     _check_float("features", features)
-    model, intersection, difference = check_options(model=model, intersection=intersection, difference=difference)
+    model, intersection, difference = check_options(
+        model=model, intersection=intersection, difference=difference
+    )
     if y.dim() != 2:
         raise ValueError(f"y must be 2-D (m, d), got shape {tuple(y.shape)}")
     if features.dim() != 2:
         raise ValueError(f"features must be 2-D (K, d), got shape {tuple(features.shape)}")
     d = features.shape[-1]
     if x.shape[-1] != d or y.shape[-1] != d:
-        raise ValueError(f"x, y and features must share the last dim: expected last dim {d}, got x {x.shape[-1]}, y {y.shape[-1]}")
+        raise ValueError(
+            f"x, y and features must share the last dim: expected last dim {d}, got x {x.shape[-1]}, y {y.shape[-1]}"
+        )
     if not math.isfinite(threshold):
         raise ValueError(f"threshold must be a finite float, got {threshold!r}")
     lead = x.shape[:-1]
@@ -335,7 +355,9 @@ def tversky_similarity(
         out = _fused_contrast(xm, xmask, pm, pmask, a, b, t)
         return out.reshape(*lead, y.shape[0])
     kw = {"chunk_size": chunk_size, "max_intermediate_bytes": max_intermediate_bytes}
-    common = _intersection(xm, xmask, pm, pmask, intersection, exact_per_feature=exact_per_feature, gmean_eps=gmean_eps, **kw)
+    common = _intersection(
+        xm, xmask, pm, pmask, intersection, exact_per_feature=exact_per_feature, gmean_eps=gmean_eps, **kw
+    )
     d_xy = _difference(xm, xmask, pm, pmask, difference, **kw)
     d_yx = _difference(pm, pmask, xm, xmask, difference, **kw).transpose(-1, -2)
     if model == "contrast":

@@ -117,7 +117,9 @@ def _make_source(name: str, src: Any, rows: int, dim: int, init: str) -> nn.Para
         if not src.is_floating_point():
             raise TypeError(f"{name} must be floating point, got dtype {src.dtype}")
         return src if isinstance(src, nn.Parameter) else nn.Parameter(src)
-    raise TypeError(f"{name} must be None, an nn.Parameter, a SharedFeatureBank or an nn.Module, got {type(src).__name__}")
+    raise TypeError(
+        f"{name} must be None, an nn.Parameter, a SharedFeatureBank or an nn.Module, got {type(src).__name__}"
+    )
 
 
 class _TverskyBase(nn.Module):
@@ -149,7 +151,9 @@ class _TverskyBase(nn.Module):
         super().__init__()
         self.dim = _check_pos_int("in_features", dim)
         self.num_features = _check_pos_int("num_features", num_features)
-        self.model, self.intersection, self.difference = TF.check_options(model=model, intersection=intersection, difference=difference)
+        self.model, self.intersection, self.difference = TF.check_options(
+            model=model, intersection=intersection, difference=difference
+        )
         if init not in INITS:
             raise ValueError(f"init must be one of {INITS}, got {init!r}")
         if isinstance(learnable, str):
@@ -157,7 +161,9 @@ class _TverskyBase(nn.Module):
         bad = [s for s in learnable if s not in _SCALARS]
         if bad:
             raise ValueError(f"learnable must be a subset of {_SCALARS}, got {tuple(learnable)!r}")
-        if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
+        if chunk_size is not None and (
+            isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
+        ):
             raise ValueError(f"chunk_size must be a positive int or None, got {chunk_size!r}")
         for name, v in (("alpha", alpha), ("beta", beta), ("theta", theta), ("threshold", threshold)):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
@@ -178,8 +184,14 @@ class _TverskyBase(nn.Module):
                 self.register_buffer(name, t)
         if isinstance(feature_bank, SharedFeatureBank) and feature_bank.dim != dim:
             raise ValueError(f"feature_bank has dim {feature_bank.dim}, expected {dim} (= in_features)")
-        if isinstance(feature_bank, torch.Tensor) and feature_bank.dim() == 2 and feature_bank.shape[0] != num_features:
-            raise ValueError(f"feature_bank has {feature_bank.shape[0]} features, expected num_features={num_features}")
+        if (
+            isinstance(feature_bank, torch.Tensor)
+            and feature_bank.dim() == 2
+            and feature_bank.shape[0] != num_features
+        ):
+            raise ValueError(
+                f"feature_bank has {feature_bank.shape[0]} features, expected num_features={num_features}"
+            )
         self.feature_bank = _make_source("feature_bank", feature_bank, num_features, dim, init)
         self.owns_features = feature_bank is None
 
@@ -197,7 +209,9 @@ class _TverskyBase(nn.Module):
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
         if x.is_complex() or not x.is_floating_point():
-            raise TypeError(f"{name} must be a real floating-point tensor, got dtype {x.dtype}; convert it with .float()")
+            raise TypeError(
+                f"{name} must be a real floating-point tensor, got dtype {x.dtype}; convert it with .float()"
+            )
         if x.dim() == 0 or x.shape[-1] != self.dim:
             got = x.shape[-1] if x.dim() else "a scalar"
             raise ValueError(f"{name}: expected last dim {self.dim}, got {got}")
@@ -329,8 +343,14 @@ class TverskyProjection(_TverskyBase):
         )  # fmt: skip
         self.in_features = self.dim
         self.out_features = _check_pos_int("out_features", out_features)
-        if isinstance(prototypes, torch.Tensor) and prototypes.dim() == 2 and prototypes.shape[0] != out_features:
-            raise ValueError(f"prototypes has {prototypes.shape[0]} rows, expected out_features={out_features}")
+        if (
+            isinstance(prototypes, torch.Tensor)
+            and prototypes.dim() == 2
+            and prototypes.shape[0] != out_features
+        ):
+            raise ValueError(
+                f"prototypes has {prototypes.shape[0]} rows, expected out_features={out_features}"
+            )
         self.prototypes = _make_source("prototypes", prototypes, out_features, in_features, init)
         self.owns_prototypes = prototypes is None
 

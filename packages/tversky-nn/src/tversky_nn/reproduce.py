@@ -27,10 +27,10 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from paperzoo_shared import ResultsFile, mean_std, progress, seed_everything
-from paperzoo_shared.cli import reproduce_cli
 from torch import nn
 
+from paperzoo_shared import ResultsFile, mean_std, progress, seed_everything
+from paperzoo_shared.cli import reproduce_cli
 from tversky_nn import __version__
 from tversky_nn.data.xor import xor_dataset
 from tversky_nn.functional import INTERSECTIONS
@@ -219,7 +219,9 @@ def xor_runs(
     return out
 
 
-def xor_linear(lrs: Sequence[float], seeds: Sequence[int], steps: int, device: torch.device) -> dict[float, dict[str, Any]]:
+def xor_linear(
+    lrs: Sequence[float], seeds: Sequence[int], steps: int, device: torch.device
+) -> dict[float, dict[str, Any]]:
     x, y = xor_dataset(device=device)
     layers, lr_list = [], []
     for lr in lrs:
@@ -242,7 +244,9 @@ def run_xor(cfg: Config, res: ResultsFile, device: torch.device) -> None:
     judge = cfg.xor_judge_lr if cfg.xor_judge_lr in cfg.xor_lrs else cfg.xor_lrs[-1]
     rows = [[f"K={k}", *(grid[(k, lr)]["rate"] for lr in cfg.xor_lrs)] for k in cfg.xor_ks]
     rows.append(["nn.Linear(2, 2)", *(lin[lr]["rate"] for lr in cfg.xor_lrs)])
-    res.add_table("xor_convergence", ["layer", *(f"rate at lr {lr} ({len(seeds)} seeds)" for lr in cfg.xor_lrs)], rows)
+    res.add_table(
+        "xor_convergence", ["layer", *(f"rate at lr {lr} ({len(seeds)} seeds)" for lr in cfg.xor_lrs)], rows
+    )
     res.summary["xor"] = {f"K={k},lr={lr}": v["rate"] for (k, lr), v in grid.items()}
     res.baseline["xor_linear"] = {str(lr): v["rate"] for lr, v in lin.items()}
     for k in cfg.xor_ks:
@@ -261,17 +265,25 @@ def run_xor(cfg: Config, res: ResultsFile, device: torch.device) -> None:
         f"rates {dict((k, grid[(k, judge)]['rate']) for k in cfg.xor_ks if k >= 4)}",
     )
     lin_conv = sum(sum(v["converged"]) for v in lin.values())
-    res.add_criterion("XOR: nn.Linear converges on no seed", lin_conv == 0, f"{lin_conv} converged runs of nn.Linear")
+    res.add_criterion(
+        "XOR: nn.Linear converges on no seed", lin_conv == 0, f"{lin_conv} converged runs of nn.Linear"
+    )
     if cfg.xor_grid:
         k = cfg.xor_grid_k
         red_rows = []
         for inter in progress(INTERSECTIONS, desc="reduction grid"):
             cells = []
             for diff in ("ignorematch", "subtractmatch"):
-                r = xor_runs([(k, judge)], seeds, cfg.xor_steps, device, intersection=inter, difference=diff)[(k, judge)]
+                r = xor_runs([(k, judge)], seeds, cfg.xor_steps, device, intersection=inter, difference=diff)[
+                    (k, judge)
+                ]
                 cells.append(f"{r['rate']:.2f}" + (f" ({r['nan']} NaN)" if r["nan"] else ""))
             red_rows.append([inter, *cells])
-        res.add_table("xor_reductions", [f"intersection (K={k}, lr {judge})", "ignorematch", "subtractmatch (per feature)"], red_rows)
+        res.add_table(
+            "xor_reductions",
+            [f"intersection (K={k}, lr {judge})", "ignorematch", "subtractmatch (per feature)"],
+            red_rows,
+        )
 
 
 # --------------------------------------------------------------------------------------------- digits
@@ -344,12 +356,30 @@ def run_digits(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torc
     summ = {k: mean_std(v) for k, v in acc.items()}
     res.summary["digits"] = summ
     res.baseline["digits_linear"] = summ["linear"]
-    res.add_row("digits 8x8, MLP + head, end to end", "test accuracy %", summ["tversky"], paper=PAPER_DIGITS, baseline=summ["linear"])
-    res.add_row("digits 8x8, frozen backbone + new head", "test accuracy %", summ["frozen_tversky"], paper=PAPER_FROZEN, baseline=summ["frozen_linear"])
+    res.add_row(
+        "digits 8x8, MLP + head, end to end",
+        "test accuracy %",
+        summ["tversky"],
+        paper=PAPER_DIGITS,
+        baseline=summ["linear"],
+    )
+    res.add_row(
+        "digits 8x8, frozen backbone + new head",
+        "test accuracy %",
+        summ["frozen_tversky"],
+        paper=PAPER_FROZEN,
+        baseline=summ["frozen_linear"],
+    )
     m_t, m_l = summ["tversky"]["mean"], summ["linear"]["mean"]
-    res.add_criterion("digits end to end: Tversky >= linear - 1.0 pt", m_t >= m_l - 1.0, f"Tversky {m_t:.2f} vs linear {m_l:.2f}")
+    res.add_criterion(
+        "digits end to end: Tversky >= linear - 1.0 pt",
+        m_t >= m_l - 1.0,
+        f"Tversky {m_t:.2f} vs linear {m_l:.2f}",
+    )
     f_t, f_l = summ["frozen_tversky"]["mean"], summ["frozen_linear"]["mean"]
-    res.add_criterion("digits frozen backbone: Tversky >= linear", f_t >= f_l, f"Tversky {f_t:.2f} vs linear {f_l:.2f}")
+    res.add_criterion(
+        "digits frozen backbone: Tversky >= linear", f_t >= f_l, f"Tversky {f_t:.2f} vs linear {f_l:.2f}"
+    )
     if cfg.digits_data_domain:
         run_data_domain(cfg, res, seeds, device)
 
@@ -379,16 +409,30 @@ def run_data_domain(cfg: Config, res: ResultsFile, seeds: Sequence[int], device:
     summ = {k: mean_std(v) for k, v in acc.items()}
     res.summary["digits_data_domain"] = summ
     res.add_row(
-        "digits 8x8, data-domain prototypes (Sec. 2.5)", "test accuracy %", summ["dd_tversky"], paper=PAPER_DIGITS, baseline=summ["dd_linear"]
+        "digits 8x8, data-domain prototypes (Sec. 2.5)",
+        "test accuracy %",
+        summ["dd_tversky"],
+        paper=PAPER_DIGITS,
+        baseline=summ["dd_linear"],
     )
     if cfg.prototype_png and keep is not None:
         try:
             from tversky_nn.viz import plot_prototypes
 
-            assert isinstance(keep.prototypes, DataDomainParameter) and isinstance(keep.feature_bank, DataDomainParameter)
+            assert isinstance(keep.prototypes, DataDomainParameter) and isinstance(
+                keep.feature_bank, DataDomainParameter
+            )
             path = _output_path(cfg.prototype_png)
-            plot_prototypes(keep.prototypes, keep.feature_bank, shape=(8, 8), titles=[str(i) for i in range(10)], path=path)
-            res.notes.append(f"data-domain prototypes and features of seed {seeds[0]} drawn in {Path(path).name}")
+            plot_prototypes(
+                keep.prototypes,
+                keep.feature_bank,
+                shape=(8, 8),
+                titles=[str(i) for i in range(10)],
+                path=path,
+            )
+            res.notes.append(
+                f"data-domain prototypes and features of seed {seeds[0]} drawn in {Path(path).name}"
+            )
         except ImportError:
             res.notes.append("matplotlib missing: prototype PNG not drawn")
 
@@ -411,7 +455,13 @@ def _lm_data(cfg: Config) -> dict[str, Any]:
     docs, digest = build_stdlib_corpus(cfg.lm_max_documents)
     train, valid, _test = split_documents(docs, (0.9, 0.05, 0.05), seed=0)
     tok = WordTokenizer(cfg.lm_vocab).fit(train)
-    return {"train": tok.encode(train), "valid": tok.encode(valid), "sha256": digest, "documents": len(docs), "chars": sum(map(len, docs))}
+    return {
+        "train": tok.encode(train),
+        "valid": tok.encode(valid),
+        "sha256": digest,
+        "documents": len(docs),
+        "chars": sum(map(len, docs)),
+    }
 
 
 def _gpt2_config(cfg: Config) -> Any:
@@ -435,7 +485,13 @@ def _gpt2_config(cfg: Config) -> Any:
 def build_lm(cfg: Config, arm: str) -> nn.Module:
     from tversky_nn.hf import tversky_gpt2
 
-    return tversky_gpt2(_gpt2_config(cfg), mode=arm, num_features=cfg.lm_features, tie_prototypes=True, targets=cfg.lm_all_targets)
+    return tversky_gpt2(
+        _gpt2_config(cfg),
+        mode=arm,
+        num_features=cfg.lm_features,
+        tie_prototypes=True,
+        targets=cfg.lm_all_targets,
+    )
 
 
 @torch.no_grad()
@@ -448,16 +504,24 @@ def _perplexity(model: nn.Module, stream: torch.Tensor, cfg: Config, device: tor
     total, count = 0.0, 0
     for xb, yb in zip(xs.split(cfg.lm_batch), ys.split(cfg.lm_batch), strict=True):
         logits = model(input_ids=xb.to(device)).logits
-        total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), yb.to(device).reshape(-1), reduction="sum"))
+        total += float(
+            F.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]).float(), yb.to(device).reshape(-1), reduction="sum"
+            )
+        )
         count += yb.numel()
     return math.exp(total / count)
 
 
-def train_lm(cfg: Config, arm: str, seed: int, data: dict[str, Any], device: torch.device) -> dict[str, float]:
+def train_lm(
+    cfg: Config, arm: str, seed: int, data: dict[str, Any], device: torch.device
+) -> dict[str, float]:
     seed_everything(seed)
     model = build_lm(cfg, arm).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lm_lr, weight_decay=0.01)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, cfg.lm_steps) / cfg.lm_steps)))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, cfg.lm_steps) / cfg.lm_steps))
+    )
     train = data["train"]
     g = torch.Generator().manual_seed(seed)
     model.train()
@@ -473,7 +537,11 @@ def train_lm(cfg: Config, arm: str, seed: int, data: dict[str, Any], device: tor
         opt.step()
         sched.step()
         last = float(loss.detach())
-    return {"val_ppl": _perplexity(model, data["valid"], cfg, device), "train_loss": last, "params": count_parameters(model)}
+    return {
+        "val_ppl": _perplexity(model, data["valid"], cfg, device),
+        "train_loss": last,
+        "params": count_parameters(model),
+    }
 
 
 def run_lm(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torch.device) -> None:
@@ -486,7 +554,12 @@ def run_lm(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torch.de
         f"{sys.version.split()[0]}'s stdlib + pydoc topics; sha256 {data['sha256']}; "
         f"{data['train'].numel()} train / {data['valid'].numel()} valid tokens"
     )
-    res.summary["lm_corpus"] = {"sha256": data["sha256"], "python": sys.version, "documents": data["documents"], "chars": data["chars"]}
+    res.summary["lm_corpus"] = {
+        "sha256": data["sha256"],
+        "python": sys.version,
+        "documents": data["documents"],
+        "chars": data["chars"],
+    }
     arms = ("linear", "head", "all")
     out: dict[str, list[dict[str, float]]] = {a: [] for a in arms}
     for seed in seeds[: cfg.lm_seeds]:
@@ -498,7 +571,11 @@ def run_lm(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torch.de
     params = {a: int(out[a][0]["params"]) for a in arms}
     res.summary["lm"] = {"val_ppl": ppl, "params": params}
     res.baseline["lm_linear"] = {"val_ppl": ppl["linear"], "params": params["linear"]}
-    names = {"linear": "linear head (tied)", "head": "Tversky head (tied prototypes)", "all": f"Tversky-all ({', '.join(cfg.lm_all_targets)} + head)"}
+    names = {
+        "linear": "linear head (tied)",
+        "head": "Tversky head (tied prototypes)",
+        "all": f"Tversky-all ({', '.join(cfg.lm_all_targets)} + head)",
+    }
     rows = []
     for a in arms:
         rows.append([
@@ -508,14 +585,28 @@ def run_lm(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torch.de
             ppl[a],
             f"{100 * (ppl[a]['mean'] / ppl['linear']['mean'] - 1):+.2f}%",
         ])  # fmt: skip
-    res.add_table("lm", ["arm", "parameters", "params vs linear", "valid perplexity", "perplexity vs linear"], rows)
+    res.add_table(
+        "lm", ["arm", "parameters", "params vs linear", "valid perplexity", "perplexity vs linear"], rows
+    )
     setting = f"GPT-2 {cfg.lm_n_layer}x{cfg.lm_n_embd}, {cfg.lm_steps} steps, stdlib-docstring corpus"
-    res.add_row(f"{setting}, Tversky head", "valid perplexity", ppl["head"], paper=PAPER_PPL, baseline=ppl["linear"])
-    res.add_row(f"{setting}, Tversky-all", "valid perplexity", ppl["all"], paper=PAPER_PPL, baseline=ppl["linear"])
-    res.add_row(f"{setting}, Tversky head", "parameters", params["head"], paper=PAPER_PARAMS, baseline=str(params["linear"]))
+    res.add_row(
+        f"{setting}, Tversky head", "valid perplexity", ppl["head"], paper=PAPER_PPL, baseline=ppl["linear"]
+    )
+    res.add_row(
+        f"{setting}, Tversky-all", "valid perplexity", ppl["all"], paper=PAPER_PPL, baseline=ppl["linear"]
+    )
+    res.add_row(
+        f"{setting}, Tversky head",
+        "parameters",
+        params["head"],
+        paper=PAPER_PARAMS,
+        baseline=str(params["linear"]),
+    )
     ok = ppl["head"]["mean"] <= 1.02 * ppl["linear"]["mean"]
     res.add_criterion(
-        "LM: Tversky-head perplexity <= 1.02 x linear", ok, f"Tversky head {ppl['head']['mean']:.2f} vs linear {ppl['linear']['mean']:.2f}"
+        "LM: Tversky-head perplexity <= 1.02 x linear",
+        ok,
+        f"Tversky head {ppl['head']['mean']:.2f} vs linear {ppl['linear']['mean']:.2f}",
     )
 
 
@@ -526,7 +617,13 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
     res = ResultsFile(package="tversky-nn", version=__version__, preset="", config={}, seeds=list(seeds))
     if config.threads is not None:
         torch.set_num_threads(config.threads)
-    res.paper = {"xor": PAPER_XOR, "digits": PAPER_DIGITS, "frozen": PAPER_FROZEN, "perplexity": PAPER_PPL, "parameters": PAPER_PARAMS}
+    res.paper = {
+        "xor": PAPER_XOR,
+        "digits": PAPER_DIGITS,
+        "frozen": PAPER_FROZEN,
+        "perplexity": PAPER_PPL,
+        "parameters": PAPER_PARAMS,
+    }
     run_xor(config, res, device)
     if config.digits:
         run_digits(config, res, seeds, device)
@@ -536,7 +633,13 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    reproduce_cli(PRESETS, run, prog="tversky-nn-reproduce", argv=argv, description=__doc__.splitlines()[0] if __doc__ else None)
+    reproduce_cli(
+        PRESETS,
+        run,
+        prog="tversky-nn-reproduce",
+        argv=argv,
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
     return 0
 
 

@@ -28,7 +28,9 @@ def _as_images(src: Any, shape: Sequence[int] | None) -> torch.Tensor:
     if t.dim() == 4 and t.shape[-1] == 1:
         t = t[..., 0]
     if t.dim() not in (3, 4):
-        raise ValueError(f"cannot draw tensors of shape {tuple(t.shape)} as images; pass shape=(H, W) or (C, H, W)")
+        raise ValueError(
+            f"cannot draw tensors of shape {tuple(t.shape)} as images; pass shape=(H, W) or (C, H, W)"
+        )
     return t.float()
 
 

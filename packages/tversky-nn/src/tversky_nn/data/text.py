@@ -72,7 +72,9 @@ def build_stdlib_corpus(max_documents: int | None = None) -> tuple[tuple[str, ..
     return tuple(docs), digest
 
 
-def split_documents(docs: Sequence[str], fractions: Sequence[float] = (0.9, 0.05, 0.05), seed: int = 0) -> list[list[str]]:
+def split_documents(
+    docs: Sequence[str], fractions: Sequence[float] = (0.9, 0.05, 0.05), seed: int = 0
+) -> list[list[str]]:
     """Shuffle documents with a fixed seed and split them by the given fractions (train / valid / test)."""
     if abs(sum(fractions) - 1.0) > 1e-6:
         raise ValueError(f"fractions must sum to 1, got {tuple(fractions)}")
