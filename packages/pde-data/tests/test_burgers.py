@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+pytest.importorskip("scipy", reason="pde-data needs scipy (the GPU machine may not have it)")
+
 from pde_data import verify
 from pde_data.burgers import solve_burgers_1d
 

@@ -4,6 +4,8 @@ import warnings
 import numpy as np
 import pytest
 
+pytest.importorskip("scipy", reason="pde-data needs scipy (the GPU machine may not have it)")
+
 import pde_data
 from pde_data.cli import main as cli_main
 from pde_data.dataset import PDEDataset

@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+
+pytest.importorskip("scipy", reason="pde-data needs scipy (the GPU machine may not have it)")
 import scipy.interpolate
 
 import pde_data

@@ -2,6 +2,8 @@ import json
 
 import pytest
 
+pytest.importorskip("scipy", reason="pde-data needs scipy (the GPU machine may not have it)")
+
 from pde_data.reproduce import PRESETS, main
 
 
