@@ -54,3 +54,11 @@ def test_classifier_contract_and_errors():
         X, y
     )
     assert clf.model_.embedding.dim == 5 and clf.n_features_in_ == 3
+
+
+def test_lazy_top_level_name():
+    import noprop
+
+    assert noprop.NoPropClassifier is NoPropClassifier
+    with pytest.raises(AttributeError, match="no attribute"):
+        noprop.DoesNotExist  # noqa: B018

@@ -37,7 +37,6 @@ __all__ = [
     "LabelEmbedding",
     "LearnableSchedule",
     "NoPropCT",
-    "NoPropClassifier",
     "NoPropDT",
     "NoPropFM",
     "TimeBlockCNN",
