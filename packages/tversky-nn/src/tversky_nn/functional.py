@@ -354,12 +354,14 @@ def tversky_similarity(
     if model == "contrast" and intersection == "product" and difference == "ignorematch":
         out = _fused_contrast(xm, xmask, pm, pmask, a, b, t)
         return out.reshape(*lead, y.shape[0])
-    kw = {"chunk_size": chunk_size, "max_intermediate_bytes": max_intermediate_bytes}
+    mib = max_intermediate_bytes
     common = _intersection(
-        xm, xmask, pm, pmask, intersection, exact_per_feature=exact_per_feature, gmean_eps=gmean_eps, **kw
-    )
-    d_xy = _difference(xm, xmask, pm, pmask, difference, **kw)
-    d_yx = _difference(pm, pmask, xm, xmask, difference, **kw).transpose(-1, -2)
+        xm, xmask, pm, pmask, intersection, exact_per_feature=exact_per_feature, gmean_eps=gmean_eps,
+        chunk_size=chunk_size, max_intermediate_bytes=mib,
+    )  # fmt: skip
+    d_xy = _difference(xm, xmask, pm, pmask, difference, chunk_size=chunk_size, max_intermediate_bytes=mib)
+    d_yx = _difference(pm, pmask, xm, xmask, difference, chunk_size=chunk_size, max_intermediate_bytes=mib)
+    d_yx = d_yx.transpose(-1, -2)
     if model == "contrast":
         out = t * common - a * d_xy - b * d_yx
     else:

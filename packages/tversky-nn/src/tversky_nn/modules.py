@@ -126,6 +126,9 @@ class _TverskyBase(nn.Module):
     """Feature bank, alpha / beta / theta and the options shared by both layers."""
 
     feature_bank: nn.Parameter | nn.Module
+    alpha: torch.Tensor
+    beta: torch.Tensor
+    theta: torch.Tensor
 
     def __init__(
         self,
@@ -271,7 +274,7 @@ class TverskySimilarity(_TverskyBase):
         beta: float = 0.5,
         theta: float = 1.0,
         learnable: Sequence[str] = _SCALARS,
-        feature_bank: nn.Parameter | nn.Module | None = None,
+        feature_bank: torch.Tensor | nn.Module | None = None,
         init: str = "uniform",
         threshold: float = 0.0,
         normalize: bool = False,
@@ -325,8 +328,8 @@ class TverskyProjection(_TverskyBase):
         beta: float = 0.5,
         theta: float = 1.0,
         learnable: Sequence[str] = _SCALARS,
-        prototypes: nn.Parameter | nn.Module | None = None,
-        feature_bank: nn.Parameter | nn.Module | None = None,
+        prototypes: torch.Tensor | nn.Module | None = None,
+        feature_bank: torch.Tensor | nn.Module | None = None,
         init: str = "uniform",
         threshold: float = 0.0,
         normalize: bool = False,

@@ -138,7 +138,7 @@ PRESETS = {
 
 
 def _train_stacked(
-    layers: list[nn.Module], lrs: Sequence[float], x: torch.Tensor, y: torch.Tensor, *, steps: int
+    layers: Sequence[nn.Module], lrs: Sequence[float], x: torch.Tensor, y: torch.Tensor, *, steps: int
 ) -> tuple[list[bool], list[float]]:
     """Train independent models side by side with ``vmap``; returns (converged, final loss) per model.
 
@@ -148,7 +148,7 @@ def _train_stacked(
     """
     from torch.func import functional_call, stack_module_state, vmap
 
-    params, buffers = stack_module_state(layers)  # type: ignore[arg-type]
+    params, buffers = stack_module_state(list(layers))
     base = copy.deepcopy(layers[0]).to("meta")
     n = len(layers)
 
@@ -192,9 +192,10 @@ def _padded_projection(k: int, k_max: int, seed: int, **opts: Any) -> TverskyPro
     if k_max > k:
         padded = TverskyProjection(2, 2, k_max, **opts)
         with torch.no_grad():
-            padded.prototypes.copy_(layer.prototypes)  # type: ignore[arg-type]
-            padded.feature_bank.zero_()  # type: ignore[operator]
-            padded.feature_bank[:k] = layer.feature_bank  # type: ignore[index]
+            padded.prototype_matrix().copy_(layer.prototype_matrix())
+            bank = padded.features()
+            bank.zero_()
+            bank[:k] = layer.features()
         layer = padded
     return layer
 
