@@ -81,7 +81,7 @@ def hvp_accuracy(seeds: int = 3) -> list[list[object]]:
                 fd = arc.hessian_vector_product(tr, v)[0]
                 ex = arc.hessian_vector_product(tr, v, exact=True)[0]
                 errs.append(float((fd - ex).norm() / ex.norm()))
-            rows.append([label, f"{r:g}", f"{sum(errs) / len(errs):.2e}", f"{max(errs):.2e}", seeds])
+            rows.append([label, f"{r:g}", f"{sum(errs) / len(errs):.2e}", f"{max(errs):.2e}", str(seeds)])
     return rows
 
 
@@ -110,9 +110,16 @@ def peer_rows(nni_json: Path, device: str) -> list[list[object]]:
             f"{mean(ours_t) / ref:.2f}x",
             f"{mean(ours_regret):.3f}",
             "; ".join(ours_cells),
-            len(seeds),
+            str(len(seeds)),
         ],
-        [nni["peer"], f"{ref:.3f}", "1.00x", f"{mean(nni_regret):.3f}", "; ".join(nni_cells), len(seeds)],
+        [
+            nni["peer"],
+            f"{ref:.3f}",
+            "1.00x",
+            f"{mean(nni_regret):.3f}",
+            "; ".join(nni_cells),
+            str(len(seeds)),
+        ],
         ["random architecture (exact expectation)", "—", "—", f"{nb.random_regret():.3f}", "—", "—"],
     ]
 
@@ -126,7 +133,8 @@ def main() -> None:
     )
     parser.add_argument("--out", default=str(RESULTS / "bench.json"))
     args = parser.parse_args()
-    torch.set_num_threads(1) if args.device == "cpu" else None
+    if args.device == "cpu":
+        torch.set_num_threads(1)
     torch.manual_seed(0)
     d = dc.digits_splits()
     x, y = d["train"][0][:100].to(args.device), d["train"][1][:100].to(args.device)

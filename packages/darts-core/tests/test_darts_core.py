@@ -310,7 +310,9 @@ def test_search_is_deterministic_and_checkpoints_resume(tmp_path):
     c = go(3, checkpoint_path=ck, resume=True)
     assert [h["epoch"] for h in c.history] == [0, 1, 2]
     assert [h["genotype"] for h in c.history[:2]] == [h["genotype"] for h in a.history[:2]]
-    assert c.history[2]["w_lr"] == pytest.approx(a.history[2]["w_lr"])  # the schedule resumes where it stopped
+    assert c.history[2]["w_lr"] == pytest.approx(
+        a.history[2]["w_lr"]
+    )  # the schedule resumes where it stopped
 
 
 def test_callbacks_and_custom_selection_rule():

@@ -29,10 +29,15 @@ def _grads(model, x, y):
     g_alpha, _ = arc.arch_gradient((x, y), (x, y), 0.025, None)
     g_alpha = dc.sync_gradients(g_alpha, model.arch_parameters())
     params = model.weight_parameters()
-    g_w = dc.sync_gradients(torch.autograd.grad(F.cross_entropy(model(x), y), params, allow_unused=True), params)
+    g_w = dc.sync_gradients(
+        torch.autograd.grad(F.cross_entropy(model(x), y), params, allow_unused=True), params
+    )
     # explicit weights: α takes no part in the loss -> zero gradient, no failure
     w = {k: v.detach() for k, v in model.arch_weights().items()}
-    g_unused = dc.sync_gradients(torch.autograd.grad(F.cross_entropy(model(x, w), y), model.arch_parameters(), allow_unused=True), model.arch_parameters())
+    g_unused = dc.sync_gradients(
+        torch.autograd.grad(F.cross_entropy(model(x, w), y), model.arch_parameters(), allow_unused=True),
+        model.arch_parameters(),
+    )
     return g_alpha, g_w, g_unused
 
 
@@ -42,7 +47,9 @@ def _worker(rank, world, port, out):
     torch.set_num_threads(1)
     x, y = _data()
     half = len(x) // world
-    g_alpha, g_w, g_unused = _grads(_model(), x[rank * half : (rank + 1) * half], y[rank * half : (rank + 1) * half])
+    g_alpha, g_w, g_unused = _grads(
+        _model(), x[rank * half : (rank + 1) * half], y[rank * half : (rank + 1) * half]
+    )
     if rank == 0:
         torch.save({"alpha": g_alpha, "w": g_w, "unused": g_unused}, out)
     dist.destroy_process_group()

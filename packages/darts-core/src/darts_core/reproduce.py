@@ -99,6 +99,21 @@ def run_search(
     return res.history
 
 
+def _seed_row(seed: int, order: int, m: dict[str, Any]) -> list[Any]:
+    """A row of the per-seed table (integers as strings so the renderer prints no decimals)."""
+    return [
+        str(seed),
+        str(order),
+        m["genotype"],
+        round(m["test_acc"], 3),
+        str(m["rank"]),
+        round(m["regret"], 3),
+        m["genotype_no_none"],
+        round(m["test_acc_no_none"], 3),
+        str(m["rank_no_none"]),
+    ]
+
+
 def _is_param_free(g: Genotype) -> bool:
     return all(op in PARAMETER_FREE for op in g.ops())
 
@@ -168,19 +183,7 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
             m["long"] = {}
             if seed not in list(seeds)[: config.long_seeds]:
                 res.per_seed.append({"seed": seed, "order": order, "metrics": m})
-                seed_table.append(
-                    [
-                        seed,
-                        order,
-                        m["genotype"],
-                        round(m["test_acc"], 3),
-                        m["rank"],
-                        round(m["regret"], 3),
-                        m["genotype_no_none"],
-                        round(m["test_acc_no_none"], 3),
-                        m["rank_no_none"],
-                    ]
-                )
+                seed_table.append(_seed_row(seed, order, m))
                 continue
             long_hist = run_search(config, seed, config.long_epochs, order, data, device)
             for c in config.checkpoints:
@@ -200,19 +203,7 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
                     "genotype": str(h["genotype"]),
                 }
             res.per_seed.append({"seed": seed, "order": order, "metrics": m})
-            seed_table.append(
-                [
-                    seed,
-                    order,
-                    m["genotype"],
-                    round(m["test_acc"], 3),
-                    m["rank"],
-                    round(m["regret"], 3),
-                    m["genotype_no_none"],
-                    round(m["test_acc_no_none"], 3),
-                    m["rank_no_none"],
-                ]
-            )
+            seed_table.append(_seed_row(seed, order, m))
         setting = f"NB-digits-3e5o, DARTS {tag}, {config.epochs} ep"
         res.summary[tag] = {
             "test_acc": mean_std(per["acc"]),
