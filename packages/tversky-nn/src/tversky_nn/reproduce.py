@@ -581,7 +581,7 @@ def run_lm(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torch.de
     for a in arms:
         rows.append([
             names[a],
-            params[a],
+            f"{params[a]:,}",
             f"{100 * (params[a] / params['linear'] - 1):+.2f}%",
             ppl[a],
             f"{100 * (ppl[a]['mean'] / ppl['linear']['mean'] - 1):+.2f}%",
@@ -599,9 +599,9 @@ def run_lm(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torch.de
     res.add_row(
         f"{setting}, Tversky head",
         "parameters",
-        params["head"],
+        f"{params['head']:,}",
         paper=PAPER_PARAMS,
-        baseline=str(params["linear"]),
+        baseline=f"{params['linear']:,}",
     )
     ok = ppl["head"]["mean"] <= 1.02 * ppl["linear"]["mean"]
     res.add_criterion(
