@@ -1,7 +1,37 @@
-"""darts-pt: Darts Pt."""
+"""darts-pt: perturbation-based architecture selection for differentiable NAS (DARTS-PT, Wang et al., ICLR 2021),
+built on the darts-core supernet."""
 
-from darts_pt.core import Scale
+from darts_pt.projector import Decision, ProjectionComplete, ProjectionState, Projector
+from darts_pt.selection import (
+    METRICS,
+    evaluate_weights,
+    mask_op,
+    perturbation_metrics,
+    perturbation_scores,
+    select_op,
+    select_topology,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["Scale", "__version__"]
+
+def magnitude_genotype(model):  # type: ignore[no-untyped-def]
+    """The baseline DARTS selection (argmax of softmax(α), the space's own rule): ``model.genotype()``."""
+    return model.genotype()
+
+
+__all__ = [
+    "METRICS",
+    "Decision",
+    "ProjectionComplete",
+    "ProjectionState",
+    "Projector",
+    "__version__",
+    "evaluate_weights",
+    "magnitude_genotype",
+    "mask_op",
+    "perturbation_metrics",
+    "perturbation_scores",
+    "select_op",
+    "select_topology",
+]
