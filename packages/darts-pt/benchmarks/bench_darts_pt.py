@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import darts_core as dc
 import torch
-from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
 
+import darts_core as dc
 import darts_pt
+from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
 
 
 def main() -> None:

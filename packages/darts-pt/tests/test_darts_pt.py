@@ -4,9 +4,9 @@ import warnings
 
 import pytest
 import torch
-from darts_core import CellSpace, Supernet, TensorLoader, nb_digits_space
 
 import darts_pt as pt
+from darts_core import CellSpace, Supernet, TensorLoader, nb_digits_space
 from darts_pt.reproduce import main
 
 TINY = CellSpace(

@@ -1,6 +1,7 @@
 """darts-pt: perturbation-based architecture selection for differentiable NAS (DARTS-PT, Wang et al., ICLR 2021),
 built on the darts-core supernet."""
 
+from darts_core import Genotype, Supernet
 from darts_pt.projector import Decision, ProjectionComplete, ProjectionState, Projector
 from darts_pt.selection import (
     METRICS,
@@ -15,7 +16,7 @@ from darts_pt.selection import (
 __version__ = "0.1.0"
 
 
-def magnitude_genotype(model):  # type: ignore[no-untyped-def]
+def magnitude_genotype(model: Supernet) -> Genotype:
     """The baseline DARTS selection (argmax of softmax(α), the space's own rule): ``model.genotype()``."""
     return model.genotype()
 

@@ -14,15 +14,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from darts_core import Genotype, Supernet, derive_genotype
 from torch import nn
 
+from darts_core import Genotype, Supernet, derive_genotype
 from darts_pt.selection import (
     check_metric,
     check_supernet,
@@ -273,7 +273,7 @@ class Projector:
         model.train()
         params = model.weight_parameters()
         alphas = model.arch_parameters()
-        val_iter = iter(())
+        val_iter: Iterator[Batch] = iter(())
         for _ in range(epochs):
             for g in self.w_optimizer.param_groups:
                 g["lr"] = self._lr()
@@ -287,8 +287,8 @@ class Projector:
                     loss_a = F.cross_entropy(model(xv, weights=self.projected_weights()), yv)
                     grads = torch.autograd.grad(loss_a, alphas, allow_unused=True, materialize_grads=True)
                     self.a_optimizer.zero_grad(set_to_none=True)
-                    for a, g in zip(alphas, grads, strict=True):
-                        a.grad = g.detach()
+                    for a, ga in zip(alphas, grads, strict=True):
+                        a.grad = ga.detach()
                     self.a_optimizer.step()
                 with torch.no_grad():
                     w = {k: v.detach() for k, v in self.projected_weights().items()}

@@ -21,13 +21,13 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import torch
+
 from darts_core import NBDigits, Supernet, TensorLoader, digits_splits, nb_digits_space, search
 from darts_core.ops import PARAMETER_FREE
-from paperzoo_shared import ResultsFile, mean_std, progress, seed_everything
-from paperzoo_shared.cli import reproduce_cli
-
 from darts_pt import __version__
 from darts_pt.projector import Projector
+from paperzoo_shared import ResultsFile, mean_std, progress, seed_everything
+from paperzoo_shared.cli import reproduce_cli
 
 
 @dataclasses.dataclass
@@ -73,7 +73,7 @@ def run_seed(config: Config, seed: int, device: str = "cpu") -> dict[str, Any]:
     data = digits_splits()
     out: dict[str, Any] = {"seed": seed}
     variants = [("darts", False)] + ([("fix_alpha", True)] if config.fix_alpha else [])
-    for name, fixed in variants:
+    for _name, fixed in variants:
         seed_everything(seed)
         model = Supernet(nb_digits_space(), C=config.C, layers=1, in_channels=1, num_classes=10).to(device)
         train = TensorLoader(*data["train"], batch_size=config.batch_size, seed=seed).to(device)

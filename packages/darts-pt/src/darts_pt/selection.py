@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 
 import torch
 import torch.nn.functional as F
+
 from darts_core import Supernet, batch_stats_bn
 
 Batch = tuple[torch.Tensor, torch.Tensor]
