@@ -511,7 +511,16 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site strictly (mkdocs-material + mkdocstrings)."""
     env = tool_env(session, "docs", "mkdocs>=1.6,<2", "mkdocs-material>=9.5", "mkdocstrings-python>=1.10")
     session.chdir(ROOT)
-    run_in(session, env, "mkdocs", "build", "--strict", "--site-dir", str(ENVS / "site"), env_vars={"NO_MKDOCS_2_WARNING": "1"})
+    run_in(
+        session,
+        env,
+        "mkdocs",
+        "build",
+        "--strict",
+        "--site-dir",
+        str(ENVS / "site"),
+        env_vars={"NO_MKDOCS_2_WARNING": "1"},
+    )
 
 
 # ---------------------------------------------------------------------------------------- new, release

@@ -32,7 +32,9 @@ def naive_noise(params: list[torch.nn.Parameter], std: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: stable timings on a shared machine)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch CPU threads (1: stable timings on a shared machine)"
+    )
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "bench.json"))
     args = parser.parse_args()

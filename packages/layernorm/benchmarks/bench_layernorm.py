@@ -15,7 +15,9 @@ from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: stable timings on a shared machine)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch CPU threads (1: stable timings on a shared machine)"
+    )
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument(
         "--compile", action="store_true", help="also time impl='compile' (needs a C++ compiler)"
