@@ -374,6 +374,10 @@ def build(session: nox.Session, dist: str) -> None:
 @param_all()
 def isolated(session: nox.Session, dist: str) -> None:
     """Install the built wheel alone (plus the shared wheel) in a bare venv, import it, run its --help."""
+    isolated_check(session, dist)
+
+
+def isolated_check(session: nox.Session, dist: str) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"isolated-{dist}-"))
     try:
         shared_wheel = build_wheel(session, "shared", work / "shared")
@@ -618,7 +622,7 @@ def release(session: nox.Session) -> None:
     init.write_text(
         re.sub(r'__version__ = "[^"]+"', f'__version__ = "{version}"', init.read_text()), encoding="utf-8"
     )
-    session.notify(f"isolated({dist})")
+    isolated_check(session, dist)  # the built wheel installs and imports alone before anything is tagged
     tag = f"{name}-v{version}"
     session.run("git", "commit", "-am", f"release {tag}", external=True)
     session.run("git", "tag", tag, external=True)
