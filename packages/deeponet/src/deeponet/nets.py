@@ -52,14 +52,15 @@ class MLP(nn.Module):
         sizes = _check_sizes("sizes", sizes)
         self.activation, self.last_activation = activation, last_activation
         self._act = _activation(activation)
-        self.layers = nn.ModuleList(
+        linears = [
             nn.Linear(a, b, bias=(i < len(sizes) - 2) or last_bias)
             for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True))
-        )
-        for layer in self.layers:  # Glorot normal weights, zero biases (the paper's code)
+        ]
+        for layer in linears:  # Glorot normal weights, zero biases (the paper's code)
             nn.init.xavier_normal_(layer.weight)
             if layer.bias is not None:
                 nn.init.zeros_(layer.bias)
+        self.layers = nn.ModuleList(linears)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for i, layer in enumerate(self.layers):

@@ -50,7 +50,7 @@ DROPPED: dict[str, int] = {}
 
 def operator_data(
     name: str, n: int, points: int, seed: int, device: torch.device
-) -> tuple[torch.Tensor, ...]:
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(u (n, m), y (n, P, 1), s (n, P))`` float32 tensors from ``pde_data.operator_samples``."""
     import numpy as np
 

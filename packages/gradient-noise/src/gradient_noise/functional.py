@@ -36,6 +36,7 @@ def _generator_for(
 ) -> torch.Generator | None:
     if generator is None:
         return None
+    gen: torch.Generator | None
     if isinstance(generator, torch.Generator):
         gen = generator
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -54,7 +55,7 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
     seed_everything(int(seeds[0]))
     data = load_digits_split(0)
     res = ResultsFile(package="gradient-noise", version=__version__, preset="", config={}, seeds=list(seeds))
-    base = dict(epochs=config.epochs, gamma=config.gamma, batch_size=config.batch_size)
+    base: dict[str, Any] = dict(epochs=config.epochs, gamma=config.gamma, batch_size=config.batch_size)
     runs = {
         "no noise": Setting(lr=config.lr, eta=0.0, **base),
         "annealed noise": Setting(lr=config.lr, eta=config.eta, **base),

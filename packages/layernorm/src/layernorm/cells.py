@@ -70,9 +70,9 @@ class _LNCellBase(nn.Module):
                 for p in (self.weight_ih, self.weight_hh):
                     p.uniform_(-bound, bound)
                 for name in ("bias", "bias_ih", "bias_hh"):
-                    p = getattr(self, name, None)
-                    if p is not None:
-                        p.uniform_(-bound, bound)
+                    b = getattr(self, name, None)
+                    if b is not None:
+                        b.uniform_(-bound, bound)
 
     def _check_input(self, x: torch.Tensor) -> None:
         if not isinstance(x, torch.Tensor):
@@ -130,7 +130,7 @@ class LayerNormLSTMCell(_LNCellBase):
         device: torch.device | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
-        factory = {"device": device, "dtype": dtype}
+        factory: dict[str, Any] = {"device": device, "dtype": dtype}
         super().__init__(input_size, hidden_size, bias, eps, init, factory)
         self.grouping = _choice("grouping", grouping, GROUPINGS)
         self.groups = 1 if grouping == "joint" else 4
@@ -219,7 +219,7 @@ class LayerNormGRUCell(_LNCellBase):
         device: torch.device | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
-        factory = {"device": device, "dtype": dtype}
+        factory: dict[str, Any] = {"device": device, "dtype": dtype}
         super().__init__(input_size, hidden_size, bias, eps, init, factory)
         self.grouping = _choice("grouping", grouping, GROUPINGS)
         self.groups = 1 if grouping == "joint" else 2
@@ -288,7 +288,7 @@ class LayerNormRNNCell(_LNCellBase):
         device: torch.device | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
-        factory = {"device": device, "dtype": dtype}
+        factory: dict[str, Any] = {"device": device, "dtype": dtype}
         super().__init__(input_size, hidden_size, bias, eps, init, factory)
         self.nonlinearity = _choice("nonlinearity", nonlinearity, ("tanh", "relu"))
         self.norm = _choice("norm", norm, ("sum", "split"))

@@ -44,12 +44,12 @@ def from_torch(
         for layer in range(module.num_layers):
             for d in range(D):
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
-                cell = new.cells[layer * D + d]
+                cell: Any = new.cells[layer * D + d]
                 cell.weight_ih.copy_(getattr(module, "weight_ih" + sfx))
                 cell.weight_hh.copy_(getattr(module, "weight_hh" + sfx))
                 if module.bias:
                     b_ih, b_hh = getattr(module, "bias_ih" + sfx), getattr(module, "bias_hh" + sfx)
-                    if isinstance(cell, LayerNormLSTM.cell_class):
+                    if new.is_lstm:
                         cell.bias.copy_(b_ih + b_hh)
                     else:
                         cell.bias_ih.copy_(b_ih)

@@ -108,7 +108,7 @@ class _LayerNormRNNBase(nn.Module):
         return 2 if self.bidirectional else 1
 
     def _step_fn(self, k: int) -> Callable:
-        cell = self.cells[k]
+        cell: Any = self.cells[k]
         if self.impl == "eager":
             return cell.step
         if k not in self._compiled:
@@ -147,7 +147,7 @@ class _LayerNormRNNBase(nn.Module):
     ) -> tuple[Any, Any]:
         """Same contract as ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN``; ``lengths`` (B,) marks valid steps of padded input."""
         packed = isinstance(input, PackedSequence)
-        if packed:
+        if isinstance(input, PackedSequence):
             if lengths is not None:
                 raise ValueError(
                     "give lengths either through a PackedSequence or the lengths argument, not both"
@@ -163,7 +163,8 @@ class _LayerNormRNNBase(nn.Module):
             x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)
             if unbatched and hx is not None:
                 hx = tuple(h.unsqueeze(1) for h in hx) if isinstance(hx, tuple) else hx.unsqueeze(1)
-        self.cells[0]._check_input(x)
+        first: Any = self.cells[0]
+        first._check_input(x)
         T, B, _ = x.shape
         if lengths is not None:
             lengths = torch.as_tensor(lengths)
@@ -180,7 +181,8 @@ class _LayerNormRNNBase(nn.Module):
             outputs = []
             for d in range(D):
                 k = layer * D + d
-                cell, step = self.cells[k], self._step_fn(k)
+                cell: Any = self.cells[k]
+                step = self._step_fn(k)
                 seq = layer_input if d == 0 else reverse_within_lengths(layer_input, lengths)
                 terms = _per_step(cell.input_terms(seq))  # the fast path: all time steps at once
                 state = states[k]
@@ -205,6 +207,7 @@ class _LayerNormRNNBase(nn.Module):
         else:
             h_final = torch.stack(finals)
         if packed:
+            assert lengths is not None
             return pack_padded_sequence(output, lengths.cpu(), enforce_sorted=False), h_final
         if unbatched:
             output = output.squeeze(1)

@@ -24,7 +24,9 @@ def _reduce(x: torch.Tensor, reduction: str) -> torch.Tensor:
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if x.numel() == 0:
         return x.new_zeros(())
-    return {"mean": x.mean, "sum": x.sum, "max": x.max}[reduction]()
+    if reduction == "mean":
+        return x.mean()
+    return x.sum() if reduction == "sum" else x.max()
 
 
 def error_regularizer(stats: SolverStats, reduction: str = "mean") -> torch.Tensor:
