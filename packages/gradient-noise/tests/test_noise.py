@@ -259,3 +259,12 @@ def test_cuda_matches_cpu_training_without_noise():
             mod(xx).pow(2).mean().backward()
             opt.step()
     torch.testing.assert_close(mc.weight.cpu(), m.weight, rtol=1e-4, atol=1e-5)
+
+
+def test_device_key_treats_an_unindexed_device_like_the_current_one():
+    from gradient_noise.functional import device_key
+
+    assert device_key("cpu") == device_key(torch.device("cpu")) == "cpu"
+    assert device_key("cuda:1") == "cuda:1"
+    if torch.cuda.is_available():
+        assert device_key("cuda") == f"cuda:{torch.cuda.current_device()}"

@@ -31,6 +31,15 @@ def _group_grads(
     return groups
 
 
+def device_key(device: torch.device | str) -> str:
+    """A canonical name for a device: ``"cuda"`` and ``"cuda:0"`` (when 0 is the current device) are the same
+    device, and a generator made with ``torch.Generator("cuda")`` reports ``cuda`` while tensors report ``cuda:0``."""
+    d = torch.device(device)
+    if d.type == "cuda" and d.index is None and torch.cuda.is_available():
+        d = torch.device("cuda", torch.cuda.current_device())
+    return str(d)
+
+
 def _generator_for(
     generator: torch.Generator | Mapping[Any, torch.Generator] | None, device: torch.device
 ) -> torch.Generator | None:
@@ -40,7 +49,8 @@ def _generator_for(
     if isinstance(generator, torch.Generator):
         gen = generator
     else:
-        gen = generator.get(str(device)) or generator.get(device.type)  # type: ignore[call-overload]
+        by_key = {device_key(k): g for k, g in generator.items()}
+        gen = by_key.get(device_key(device)) or generator.get(device.type)  # type: ignore[call-overload]
         if gen is None:
             raise ValueError(f"generator has no entry for device {device}; keys: {list(generator)}")
     if torch.device(gen.device).type != device.type:

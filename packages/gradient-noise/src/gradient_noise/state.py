@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from gradient_noise.functional import add_gradient_noise_
+from gradient_noise.functional import add_gradient_noise_, device_key
 from gradient_noise.schedules import PAPER_GAMMA, NoiseSchedule, _check_eta, make_schedule
 
 ORDERS = ("clip_then_noise", "noise_then_clip")
@@ -62,7 +62,7 @@ class NoiseState:
         self.seed = seed
         self.generators: dict[str, torch.Generator] = {}
         if generator is not None:
-            self.generators[str(torch.device(generator.device))] = generator
+            self.generators[device_key(generator.device)] = generator
 
     def variance(self, eta: float | None = None) -> float:
         return self.schedule.variance(self.t, self.eta if eta is None else _check_eta(eta))
@@ -71,7 +71,7 @@ class NoiseState:
         return self.variance(eta) ** 0.5
 
     def _generator(self, device: torch.device) -> torch.Generator | None:
-        key = str(device)
+        key = device_key(device)
         if key not in self.generators:
             if self.seed is None:
                 if self.generators:

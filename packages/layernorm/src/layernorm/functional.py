@@ -45,10 +45,10 @@ def ln_lstm_step(
     z = u + group_layer_norm(h @ weight_hh.t(), ln_hh_weight, ln_hh_bias, groups, eps)
     if bias is not None:
         z = z + bias
-    H = h.shape[-1]
-    gates = torch.sigmoid(z)  # one kernel for i, f, o (the g slice is unused)
-    i, f, o = gates[..., :H], gates[..., H : 2 * H], gates[..., 3 * H :]
-    g = torch.tanh(z[..., 2 * H : 3 * H])
+    # one split per step (its backward is one cat; four slices would each allocate a full-size zero gradient)
+    z_i, z_f, z_g, z_o = z.chunk(4, dim=-1)
+    i, f, o = torch.sigmoid(z_i), torch.sigmoid(z_f), torch.sigmoid(z_o)
+    g = torch.tanh(z_g)
     c_new = torch.addcmul(f * c, i, g)
     c_out = (
         c_new if ln_c_weight is None else F.layer_norm(c_new, c_new.shape[-1:], ln_c_weight, ln_c_bias, eps)
