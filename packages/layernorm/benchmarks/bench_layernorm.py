@@ -20,12 +20,17 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument(
-        "--compile", action="store_true", help="also time impl='compile' (needs a C++ compiler)"
+        "--compile",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also time impl='compile' (default: on CUDA only; on CPU it needs a C++ compiler)",
     )
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "bench.json"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     dev = torch.device(args.device)
+    if args.compile is None:
+        args.compile = dev.type == "cuda"
     torch.manual_seed(0)
     comps = []
     # the spec's setting (one pixel per step), then a word-embedding-sized input where the fast path matters

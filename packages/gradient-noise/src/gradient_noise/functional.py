@@ -34,7 +34,7 @@ def _group_grads(
 def device_key(device: torch.device | str) -> str:
     """A canonical name for a device: ``"cuda"`` and ``"cuda:0"`` (when 0 is the current device) are the same
     device, and a generator made with ``torch.Generator("cuda")`` reports ``cuda`` while tensors report ``cuda:0``."""
-    d = torch.device(device)
+    d = device if isinstance(device, torch.device) else torch.device(device)
     if d.type == "cuda" and d.index is None and torch.cuda.is_available():
         d = torch.device("cuda", torch.cuda.current_device())
     return str(d)
