@@ -7,6 +7,7 @@ from regneuralde.regularizers import (
     error_regularizer,
     stiffness_regularizer,
 )
+from regneuralde.sde import BrownianPath, NeuralSDE, SDEStats, solve_sde
 from regneuralde.solver import SolverStats, solve_ivp
 from regneuralde.tableaus import DOPRI5, TSIT5, ButcherTableau
 
@@ -15,14 +16,18 @@ __version__ = "0.1.0"
 __all__ = [
     "DOPRI5",
     "TSIT5",
+    "BrownianPath",
     "ButcherTableau",
     "ExponentialLambda",
     "NeuralODE",
+    "NeuralSDE",
+    "SDEStats",
     "SolverStats",
     "TimeConcatMLP",
     "__version__",
     "combined_regularizer",
     "error_regularizer",
     "solve_ivp",
+    "solve_sde",
     "stiffness_regularizer",
 ]

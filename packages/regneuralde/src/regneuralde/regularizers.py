@@ -14,6 +14,7 @@ import math
 
 import torch
 
+from regneuralde.sde import SDEStats
 from regneuralde.solver import SolverStats
 
 REDUCTIONS = ("mean", "sum", "max")
@@ -29,8 +30,8 @@ def _reduce(x: torch.Tensor, reduction: str) -> torch.Tensor:
     return x.sum() if reduction == "sum" else x.max()
 
 
-def error_regularizer(stats: SolverStats, reduction: str = "mean") -> torch.Tensor:
-    """ERNODE: ``agg_j EEst_j * h_j`` (differentiable through the solver's stages)."""
+def error_regularizer(stats: SolverStats | SDEStats, reduction: str = "mean") -> torch.Tensor:
+    """ERNODE: ``agg_j EEst_j * h_j`` (differentiable through the solver's stages); also for SDE solves."""
     return _reduce(stats.eest * stats.h, reduction)
 
 

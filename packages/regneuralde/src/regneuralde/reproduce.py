@@ -22,9 +22,10 @@ NAMES = {"vanilla": "vanilla NODE", "error": "ERNODE", "stiffness": "SRNODE"}
 
 @dataclasses.dataclass
 class Config:
-    spiral_iters: int = 300
+    spiral_iters: int = 400
     spiral_rtol: float = 1e-8
-    digits_epochs: int = 8
+    spiral_loss: str = "sum"
+    digits_epochs: int = 20
     digits_rtol: float = 1e-7
     digits_seeds: int = 2
     sanity_iters: int = 30
@@ -33,7 +34,7 @@ class Config:
 
 
 PRESETS = {
-    "quick": Config(spiral_iters=15, digits_epochs=0, sanity_iters=10, workers=1, seeds=(0,)),
+    "quick": Config(spiral_iters=15, digits_epochs=2, digits_seeds=1, sanity_iters=10, workers=1, seeds=(0,)),
     "cpu": Config(),
     "full": Config(spiral_iters=400, digits_epochs=20, digits_seeds=3, seeds=(0, 1, 2)),
 }
@@ -75,7 +76,12 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
 
     # 1. spiral ODE
     jobs = [
-        ("spiral", k, s, {"iters": config.spiral_iters, "rtol": config.spiral_rtol})
+        (
+            "spiral",
+            k,
+            s,
+            {"iters": config.spiral_iters, "rtol": config.spiral_rtol, "loss": config.spiral_loss},
+        )
         for k in KINDS
         for s in seeds
     ]
@@ -99,7 +105,10 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
     }
     for k in KINDS:
         res.summary.update({f"spiral {k}: {m}": v for m, v in agg[k].items()})
-    setting = f"spiral ODE, {config.spiral_iters} Adam iterations, rtol=atol={config.spiral_rtol}, float64"
+    setting = (
+        f"spiral ODE, {config.spiral_iters} Adam iterations, {config.spiral_loss} of squares loss, "
+        f"rtol=atol={config.spiral_rtol}, float64"
+    )
     for k in ("error", "stiffness"):
         res.add_row(
             setting,
