@@ -400,3 +400,115 @@ def test_numpy_reference_values():
     assert tp == pytest.approx(0.83201839 + 0.31002552, rel=1e-6) and fp == pytest.approx(
         0.59868766 + 0.16798161, rel=1e-6
     )
+
+
+# ------------------------------------------------------------------------ the fused F-beta fast path
+
+
+def _generic_fbeta_loss(z, y, *, task, beta, **kw):
+    """``1 - F_beta`` via the public counts and metric (the path the fused node replaces)."""
+    cm = anyloss.soft_confusion_matrix(z, y, task=task, **kw)
+    loss = 1.0 - anyloss.metrics.fbeta(*cm, beta=beta, eps=1e-7)
+    return loss if loss.dim() == 0 else loss.sum()
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize(
+    "case",
+    [
+        dict(task="binary", shape=(50,), beta=1.0),
+        dict(task="binary", shape=(50, 1), beta=0.5, weighted=True),
+        dict(task="binary", shape=(50,), beta=2.0, L=None),
+        dict(task="binary", shape=(50,), beta=1.0, from_logits=False),
+        dict(task="multilabel", shape=(50, 4), beta=1.0),
+        dict(task="multilabel", shape=(50, 3), beta=2.0, weighted=True, L=5.0),
+    ],
+)
+def test_fused_fbeta_matches_counts_then_metric(case, dtype):
+    g = torch.Generator().manual_seed(3)
+    shape, task, beta = case["shape"], case["task"], case["beta"]
+    z = (torch.randn(shape, generator=g, dtype=torch.float64) * 6).to(dtype)  # many saturated predictions
+    y = (torch.rand(shape, generator=g) < 0.3).to(dtype)
+    kw = {"L": case.get("L", 73.0), "from_logits": case.get("from_logits", True)}
+    if not kw["from_logits"]:
+        z = torch.sigmoid(z)
+    if case.get("weighted"):
+        kw["weight"] = torch.rand(shape[0], generator=g, dtype=torch.float64).to(dtype) + 0.5
+    metric = "f1" if beta == 1.0 else "fbeta"
+    z1, z2 = z.clone().requires_grad_(), z.clone().requires_grad_()
+    fused = anyloss.anyloss(z1, y, metric, task=task, beta=beta, reduction="sum", **kw)
+    generic = _generic_fbeta_loss(z2, y, task=task, beta=beta, **kw)
+    fused.backward()
+    generic.backward()
+    tol = 1e-12 if dtype == torch.float64 else 1e-5
+    assert fused.dtype == dtype and fused.shape == ()
+    assert torch.allclose(fused, generic, rtol=tol, atol=tol)
+    assert torch.allclose(z1.grad, z2.grad, rtol=tol * 10, atol=1e-30)
+    assert z1.grad.shape == z.shape
+    if dtype == torch.float64:  # the hand-written backward against finite differences
+        assert torch.autograd.gradcheck(
+            lambda t: anyloss.anyloss(t, y, metric, task=task, beta=beta, reduction="sum", **kw),
+            (z.clone().requires_grad_(),),
+        )
+
+
+def _graph_nodes(t):
+    seen, todo = set(), [t.grad_fn]
+    while todo:
+        node = todo.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        todo += [nxt for nxt, _ in node.next_functions]
+    return seen
+
+
+def test_f1_loss_graph_is_one_node():
+    # time next to BCE is the loss's autograd graph on small models: F1 is a single node on top of the input
+    # (the first implementation had ~10: counts node, four index nodes, the metric's arithmetic, 1 - metric)
+    z = torch.randn(64, requires_grad=True)
+    y = (torch.rand(64) < 0.2).float()
+    for loss in (anyloss.anyloss(z, y, "f1"), anyloss.F1Loss()(z, y), anyloss.FBetaLoss(beta=2.0)(z, y)):
+        nodes = _graph_nodes(loss)
+        assert len(nodes) == 2, [type(n).__name__ for n in nodes]  # fused node + AccumulateGrad of z
+    zm = torch.randn(64, 3, requires_grad=True)
+    loss = anyloss.anyloss(zm, (torch.rand(64, 3) < 0.2).float(), "f1", task="multilabel")
+    assert len(_graph_nodes(loss)) == 3  # fused node, mean over labels, AccumulateGrad
+
+
+def test_validation_reads_the_device_once(monkeypatch):
+    # every value check of a call (target in {0, 1}, probabilities in [0, 1], weights >= 0, both classes present)
+    # is gathered on the device and read back in ONE transfer: on a GPU each extra read is a pipeline stall
+    calls = {"tolist": 0}
+    tolist = torch.Tensor.tolist
+
+    def counting_tolist(self):
+        calls["tolist"] += 1
+        return tolist(self)
+
+    def no_bool(self):
+        raise AssertionError("host sync through bool()")
+
+    z, y = _batch(n=32)
+    w = torch.rand(32, dtype=torch.float64)
+    monkeypatch.setattr(torch.Tensor, "tolist", counting_tolist)
+    monkeypatch.setattr(torch.Tensor, "__bool__", no_bool)
+    monkeypatch.setattr(torch.Tensor, "item", no_bool)
+    for kwargs in (
+        dict(metric="f1"),
+        dict(metric="f1", weight=w, from_logits=False),
+        dict(metric="balanced_accuracy", weight=w),
+        dict(metric="gmean", strict=True),
+    ):
+        calls["tolist"] = 0
+        inp = torch.sigmoid(z) if kwargs.get("from_logits") is False else z
+        anyloss.anyloss(inp.clone().requires_grad_(), y, **kwargs).backward()
+        assert calls["tolist"] == 1, kwargs
+    calls["tolist"] = 0
+    anyloss.anyloss(z, y, "f1", validate_args=False)
+    assert calls["tolist"] == 0
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="only 0 and 1"):  # the deferred checks still raise, with the values
+        anyloss.anyloss(z, y * 2, "f1")
+    with pytest.raises(ValueError, match="non-negative"):
+        anyloss.anyloss(z, y, "f1", weight=-w)

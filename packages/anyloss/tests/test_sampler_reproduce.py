@@ -76,3 +76,34 @@ def test_cpu_preset_pass_criteria(tmp_path):
     for c in committed["criteria"]:
         if "time per epoch" not in c["name"]:
             assert crit[c["name"]]["passed"] == c["passed"], (c, crit[c["name"]])
+
+
+def test_ensemble_init_matches_keras_he_normal_and_glorot():
+    # Keras' he_normal: truncated normal at 2 sigma with sigma = sqrt(2 / fan_in) / 0.8796, so the weights'
+    # std is sqrt(2 / fan_in) (the first version used sigma = sqrt(2 / fan_in): 12% too small)
+    from anyloss.reproduce import Ensemble
+
+    g = torch.Generator().manual_seed(0)
+    net = Ensemble(
+        400, 50, hidden=(20,), activation="sigmoid", batchnorm=True, generator=g, device=torch.device("cpu")
+    )
+    (w1, b1), (w2, b2) = net.layers
+    target = (2.0 / 50) ** 0.5
+    assert abs(w1.std().item() / target - 1) < 0.02
+    assert w1.abs().max().item() <= 2 * target / 0.87962566103423978 + 1e-6
+    assert w2.abs().max().item() <= (6.0 / 21) ** 0.5  # glorot_uniform limit of the output layer
+    assert float((b1.abs().sum() + b2.abs().sum()).detach()) == 0.0
+
+
+def test_one_model_losses_equal_the_batched_form():
+    from anyloss.reproduce import batch_loss
+
+    g = torch.Generator().manual_seed(1)
+    z = torch.randn(1, 200, generator=g)
+    y = (torch.rand(1, 200, generator=g) < 0.2).float()
+    y[0, :2] = torch.tensor([0.0, 1.0])
+    pw, nw = torch.tensor([2.5]), torch.tensor([0.6])
+    for name in ("bce", "wbce", "anyloss_f1", "anyloss_bacc", "pure_f1"):
+        one = batch_loss(name, z, y, pw, nw, 73.0)
+        two = batch_loss(name, z.expand(2, -1), y.expand(2, -1), pw.expand(2), nw.expand(2), 73.0) / 2
+        assert torch.allclose(one, two, atol=1e-6), name

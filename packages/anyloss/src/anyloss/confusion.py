@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 import torch
@@ -68,6 +69,41 @@ def _values(t: Tensor, limit: int = 10) -> str:
     return str(vals[:limit]) + (" ..." if len(vals) > limit else "")
 
 
+class _DeviceChecks:
+    """Value checks evaluated on the device and read back with ONE device-host transfer.
+
+    ``add(flags, on_fail)`` queues boolean flag(s) (``True`` = a problem); :meth:`run` copies all queued flags to the
+    host at once and calls ``on_fail(flags)`` (which raises or warns) for each check with a ``True`` flag, in the
+    order they were added. Error messages that need the offending values compute them only then.
+    """
+
+    def __init__(self) -> None:
+        self._items: list[tuple[Tensor, Callable[[list[bool]], None]]] = []
+
+    def add(self, flags: Tensor, on_fail: Callable[[list[bool]], None]) -> None:
+        self._items.append((flags.reshape(-1), on_fail))
+
+    def run(self) -> None:
+        if not self._items:
+            return
+        device = self._items[0][0].device
+        values = torch.cat([f.to(device) for f, _ in self._items]).tolist()  # the one host sync
+        start = 0
+        items, self._items = self._items, []
+        for f, on_fail in items:
+            flags = [bool(v) for v in values[start : start + f.numel()]]
+            start += f.numel()
+            if any(flags):
+                on_fail(flags)
+
+
+def _raiser(exc: Exception) -> Callable[[list[bool]], None]:
+    def fail(_: list[bool]) -> None:
+        raise exc
+
+    return fail
+
+
 def _prepare(
     input: Tensor,
     target: Tensor,
@@ -75,8 +111,16 @@ def _prepare(
     from_logits: bool,
     weight: Tensor | None,
     validate_args: bool,
+    checks: _DeviceChecks | None = None,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
-    """Shapes to ``(N, K)`` input, ``(N, K)`` 0/1 target, ``(N, 1)`` weight; validates at the boundary."""
+    """Validates at the boundary; binary: input as given, ``(N,)`` target and weight; else ``(N, K)`` input and
+    0/1 target, ``(N, 1)`` weight.
+
+    Shape and type errors raise at once; value checks (``validate_args``) are queued on ``checks`` and raise when
+    the caller runs them (one host sync for all of them), or here when no collector is given.
+    """
+    run_here = checks is None
+    checks = _DeviceChecks() if checks is None else checks
     if not isinstance(input, Tensor):
         raise TypeError(f"input must be a torch.Tensor, got {type(input).__name__}")
     if not isinstance(target, Tensor):
@@ -101,8 +145,9 @@ def _prepare(
                 f"task='binary' expects target of shape ({n},) or ({n}, 1) to match input {tuple(input.shape)}, "
                 f"got {tuple(target.shape)}"
             )
-        x = input.reshape(n, 1)
-        y = target.reshape(n, 1)
+        # binary: the input is passed on as given (a tracked reshape would cost an autograd node), target 1-d
+        x = input
+        y = target.reshape(n)
     elif task == "multiclass":
         if input.dim() != 2 or input.shape[1] < 2:
             raise ValueError(
@@ -117,8 +162,13 @@ def _prepare(
                 f"task='multiclass' expects integer class indices as target, got dtype {target.dtype}"
             )
         k = input.shape[1]
-        if validate_args and target.numel() and (bool((target < 0).any()) or bool((target >= k).any())):
-            raise ValueError(f"target class indices must be in [0, {k - 1}], got values {_values(target)}")
+        if validate_args and target.numel():
+            checks.add(
+                ((target < 0) | (target >= k)).any(),
+                lambda _: _fail(
+                    f"target class indices must be in [0, {k - 1}], got values {_values(target)}"
+                ),
+            )
         x = input
         y = F.one_hot(target.long().clamp(0, k - 1), k)
     else:
@@ -130,19 +180,27 @@ def _prepare(
             )
         x, y = input, target
     if validate_args:
-        if task != "multiclass" and y.numel() and not bool(((y == 0) | (y == 1)).all()):
-            raise ValueError(f"target must hold only 0 and 1 for task={task!r}, got values {_values(y)}")
-        if not from_logits and x.numel() and not bool(((x >= 0) & (x <= 1)).all()):
-            lo, hi = float(x.min()), float(x.max())
-            raise ValueError(
-                f"with from_logits=False the input must be probabilities in [0, 1], got values in [{lo:.4g}, {hi:.4g}]; "
-                "pass from_logits=True for raw model outputs (logits)"
+        if task != "multiclass" and y.numel():
+            yv = y
+            checks.add(
+                ((yv != 0) & (yv != 1)).any(),
+                lambda _: _fail(f"target must hold only 0 and 1 for task={task!r}, got values {_values(yv)}"),
+            )
+        if not from_logits and x.numel():
+            xv = x.detach()
+            checks.add(
+                ~((xv >= 0) & (xv <= 1)).all(),
+                lambda _: _fail(
+                    "with from_logits=False the input must be probabilities in [0, 1], got values in "
+                    f"[{float(xv.min()):.4g}, {float(xv.max()):.4g}]; pass from_logits=True for raw model outputs "
+                    "(logits)"
+                ),
             )
         if n == 1:
             warnings.warn(
                 "batch of size 1: a confusion-matrix metric of a single sample is degenerate; "
                 "use batches with several samples of each class",
-                stacklevel=4,
+                stacklevel=5,
             )
     w = None
     if weight is not None:
@@ -152,10 +210,33 @@ def _prepare(
             raise ValueError(
                 f"weight must have shape ({n},) (one weight per sample), got {tuple(weight.shape)}"
             )
-        if validate_args and bool((weight < 0).any()):
-            raise ValueError("weight must be non-negative")
-        w = weight.reshape(n, 1)
+        if validate_args:
+            checks.add((weight < 0).any(), _raiser(ValueError("weight must be non-negative")))
+        w = weight.reshape(n) if task == "binary" else weight.reshape(n, 1)
+    if run_here:
+        checks.run()
     return x, y, w
+
+
+def _fail(msg: str) -> None:
+    raise ValueError(msg)
+
+
+def _amplified(x: Tensor, L: float | None, from_logits: bool) -> tuple[Tensor, Tensor, Tensor | None]:
+    """``(a, 1 - a, da/dx)`` (no autograd): ``a = A(p)``, ``1 - a = s(-u)`` computed directly, and the slope
+    ``L s(u) s(-u) [s(z) s(-z)]`` from the input, so it never rounds to 0 (``None`` when it is 1)."""
+    if from_logits:
+        p, q = torch.sigmoid(x), torch.sigmoid(-x)
+        slope: Tensor | None = p * q  # d p / d z, both factors computed from z (q is not 1 - p)
+    else:
+        p, q = x, 1.0 - x
+        slope = None
+    if L is None:
+        return p, q, slope
+    u = torch.sub(p, 0.5).mul_(L)
+    a, a_bar = torch.sigmoid(u), torch.sigmoid(u.neg_())
+    amp = torch.mul(a, a_bar).mul_(L)  # d A / d p = L s(u) s(-u)
+    return a, a_bar, (amp if slope is None else amp.mul_(slope))
 
 
 class _SoftCounts(torch.autograd.Function):
@@ -165,6 +246,10 @@ class _SoftCounts(torch.autograd.Function):
     ``u_i = L (p_i - 0.5)``, every factor computed directly from the input (``s(-u)`` is not ``1 - s(u)``), so it
     never vanishes where ``A`` rounds to 0 or 1. One node with a hand-written backward instead of a dozen
     elementwise autograd nodes keeps the loss cheap next to BCE.
+
+    ``yw`` / ``ybw`` (weighted positive / negative indicators) are 1-d for a binary input, which then gives four
+    0-d counts from four dot products, or ``(N, K)``, which gives ``(K,)`` counts. ``x`` may have any shape with
+    as many elements as ``yw``: it is reshaped here, outside autograd, and its gradient reshaped back.
     """
 
     @staticmethod
@@ -172,25 +257,13 @@ class _SoftCounts(torch.autograd.Function):
         ctx: Any, x: Tensor, yw: Tensor, ybw: Tensor, L: float | None, from_logits: bool
     ) -> tuple[Tensor, ...]:  # type: ignore[override]
         # the classic (ctx-first) form: it skips the per-call signature binding of setup_context (~0.1 ms)
-        if from_logits:
-            p, q = torch.sigmoid(x), torch.sigmoid(-x)
-            slope = p * q  # d p / d z, both factors computed from z (q is not 1 - p)
-        else:
-            p, q = x, 1.0 - x
-            slope = None
-        if L is None:
-            a, a_bar = p, q
-        else:
-            u = torch.sub(p, 0.5).mul_(L)
-            a, a_bar = torch.sigmoid(u), torch.sigmoid(u.neg_())
-            amp = torch.mul(a, a_bar).mul_(L)  # d A / d p = L s(u) s(-u)
-            slope = amp if slope is None else amp.mul_(slope)
+        ctx.x_shape = x.shape
+        a, a_bar, slope = _amplified(x.reshape(yw.shape), L, from_logits)
         ctx.save_for_backward(yw, ybw, slope)
-        if yw.shape[1] == 1:  # binary: four dot products
-            dot = lambda m, v: torch.dot(m.reshape(-1), v.reshape(-1)).reshape(1)
-        else:
-            dot = lambda m, v: torch.einsum("nk,nk->k", m, v)
-        return dot(ybw, a_bar), dot(ybw, a), dot(yw, a_bar), dot(yw, a)
+        if yw.dim() == 1:  # binary: four dot products, 0-d counts
+            return torch.dot(ybw, a_bar), torch.dot(ybw, a), torch.dot(yw, a_bar), torch.dot(yw, a)
+        # (N, K): elementwise product + column sum (much faster than einsum for small N)
+        return (ybw * a_bar).sum(0), (ybw * a).sum(0), (yw * a_bar).sum(0), (yw * a).sum(0)
 
     @staticmethod
     def backward(
@@ -201,7 +274,130 @@ class _SoftCounts(torch.autograd.Function):
             return None, None, None, None, None
         # d counts / d a_i: TP and FP grow with a_i, FN and TN shrink (a_bar_i = 1 - a_i)
         grad = torch.addcmul(ybw * (g_fp - g_tn), yw, g_tp - g_fn)
-        return (grad if slope is None else grad.mul_(slope)), None, None, None, None
+        if slope is not None:
+            grad = grad.mul_(slope)
+        return grad.reshape(ctx.x_shape), None, None, None, None
+
+
+class _FBetaLoss(torch.autograd.Function):
+    """``1 - F_beta`` per column straight from the input, in one autograd node (the counts and the metric fused).
+
+    With ``miss = FP + b^2 FN + eps`` and ``den = miss + (1 + b^2) TP`` the loss is ``miss / den`` (equal to
+    ``1 - F_beta`` with ``eps`` in the denominator); its derivative w.r.t. ``a_i`` is
+    ``(1 + b^2) TP / den^2`` for a negative and ``-(1 + b^2) (miss + b^2 TP) / den^2`` for a positive (times the
+    sample weight), chained with the input-side slope of :func:`_amplified`. TN is not needed.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Any,
+        x: Tensor,
+        yw: Tensor,
+        ybw: Tensor,
+        L: float | None,
+        from_logits: bool,
+        b2: float,
+        eps: float,
+    ) -> Tensor:  # type: ignore[override]
+        ctx.x_shape = x.shape
+        a, a_bar, slope = _amplified(x.reshape(yw.shape), L, from_logits)
+        if yw.dim() == 1:
+            tp, fp, fn = torch.dot(yw, a), torch.dot(ybw, a), torch.dot(yw, a_bar)
+        else:
+            tp, fp, fn = (yw * a).sum(0), (ybw * a).sum(0), (yw * a_bar).sum(0)
+        miss = torch.add(fp, fn, alpha=b2).add_(eps)
+        den = torch.add(miss, tp, alpha=1.0 + b2)
+        ctx.b2 = b2
+        ctx.save_for_backward(yw, ybw, slope, tp, miss, den)
+        return miss / den
+
+    @staticmethod
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
+        yw, ybw, slope, tp, miss, den = ctx.saved_tensors
+        if not ctx.needs_input_grad[0]:
+            return (None,) * 7
+        b2 = ctx.b2
+        s = (g / (den * den)).mul_(1.0 + b2)
+        c_neg = s * tp
+        c_pos = s.mul_(torch.add(miss, tp, alpha=b2)).neg_()
+        grad = torch.addcmul(ybw * c_neg, yw, c_pos)
+        if slope is not None:
+            grad = grad.mul_(slope)
+        return grad.reshape(ctx.x_shape), None, None, None, None, None, None
+
+
+def _fbeta_loss_fused(
+    input: Tensor,
+    target: Tensor,
+    *,
+    task: str,
+    L: float | None,
+    from_logits: bool,
+    weight: Tensor | None,
+    dataset_size: int | None,
+    compute_dtype: torch.dtype | None,
+    validate_args: bool,
+    beta: float,
+    eps: float,
+    checks: _DeviceChecks | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """``(1 - F_beta per column, y_w, y_bar_w)`` for binary/multi-label inputs (see :func:`_counts_inputs`).
+
+    The same numbers as :func:`soft_confusion_matrix` followed by :func:`anyloss.metrics.fbeta` (TN, the only
+    count ``dataset_size`` changes, does not enter F-beta), in one autograd node.
+    """
+    x, yw, ybw, _, L = _counts_inputs(
+        input, target, task, L, from_logits, weight, dataset_size, compute_dtype, validate_args, checks
+    )
+    with no_autocast(x.device):
+        loss = _FBetaLoss.apply(x, yw, ybw, L, from_logits, float(beta) ** 2, float(eps))
+    return loss, yw, ybw
+
+
+def _counts_inputs(
+    input: Tensor,
+    target: Tensor,
+    task: str,
+    L: float | None,
+    from_logits: bool,
+    weight: Tensor | None,
+    dataset_size: int | None,
+    compute_dtype: torch.dtype | None,
+    validate_args: bool,
+    checks: _DeviceChecks | None = None,
+) -> tuple[Tensor, Tensor, Tensor, Tensor | None, float | None]:
+    """Checked arguments for the counts: ``(x, y_w, y_bar_w, w, L)`` in the compute dtype.
+
+    ``y_w = w y`` and ``y_bar_w = w (1 - y)`` are the (weighted) positive and negative indicators; binary inputs
+    are passed on as given (1-d indicators), the others as ``(N, K)``.
+    """
+    if not isinstance(from_logits, bool):
+        raise TypeError(f"from_logits must be a bool, got {type(from_logits).__name__}")
+    if L is not None:
+        L = _check_L(L)
+    if dataset_size is not None:
+        if isinstance(dataset_size, bool) or not isinstance(dataset_size, int) or dataset_size < 1:
+            raise ValueError(f"dataset_size must be None or a positive int, got {dataset_size!r}")
+        if dataset_size < input.shape[0]:
+            raise ValueError(f"dataset_size ({dataset_size}) must be >= the batch size ({input.shape[0]})")
+    x, y, w = _prepare(input, target, task, from_logits, weight, validate_args, checks)
+    dtype = _resolve_dtype(input, compute_dtype)
+    if L is not None and validate_args and L > _SATURATION_L:
+        # In float32, A already rounds to 0/1 for L > 33 (float64: L > 73, the paper's value). The forward value
+        # is then rounded, but the backward is computed from the input and stays non-zero, so only L beyond the
+        # paper's own float64 limit is worth a warning.
+        warnings.warn(
+            f"L={L:g} > {_SATURATION_L:g}: A(p) rounds to exactly 0/1 even in float64 for confident predictions "
+            "(the backward stays finite and non-zero, but the loss value saturates)",
+            stacklevel=4,
+        )
+    x = x.to(dtype)
+    y = y.to(dtype)
+    y_bar = 1.0 - y
+    if w is not None:
+        w = w.to(dtype)
+        y, y_bar = y * w, y_bar * w
+    return x, y, y_bar, w, L
 
 
 def soft_confusion_matrix(
@@ -239,33 +435,28 @@ def soft_confusion_matrix(
     Returns:
         :class:`ConfusionMatrix` of scalars (binary) or ``(K,)`` tensors, in ``compute_dtype``.
     """
-    if not isinstance(from_logits, bool):
-        raise TypeError(f"from_logits must be a bool, got {type(from_logits).__name__}")
-    if L is not None:
-        L = _check_L(L)
-    if dataset_size is not None:
-        if isinstance(dataset_size, bool) or not isinstance(dataset_size, int) or dataset_size < 1:
-            raise ValueError(f"dataset_size must be None or a positive int, got {dataset_size!r}")
-        if dataset_size < input.shape[0]:
-            raise ValueError(f"dataset_size ({dataset_size}) must be >= the batch size ({input.shape[0]})")
-    x, y, w = _prepare(input, target, task, from_logits, weight, validate_args)
-    dtype = _resolve_dtype(input, compute_dtype)
-    if L is not None and validate_args and L > _SATURATION_L:
-        # In float32, A already rounds to 0/1 for L > 33 (float64: L > 73, the paper's value). The forward value
-        # is then rounded, but the backward is computed from the input and stays non-zero, so only L beyond the
-        # paper's own float64 limit is worth a warning.
-        warnings.warn(
-            f"L={L:g} > {_SATURATION_L:g}: A(p) rounds to exactly 0/1 even in float64 for confident predictions "
-            "(the backward stays finite and non-zero, but the loss value saturates)",
-            stacklevel=3,
-        )
+    return _soft_confusion_matrix(
+        input, target, task, L, from_logits, weight, dataset_size, compute_dtype, validate_args
+    )
+
+
+def _soft_confusion_matrix(
+    input: Tensor,
+    target: Tensor,
+    task: str,
+    L: float | None,
+    from_logits: bool,
+    weight: Tensor | None,
+    dataset_size: int | None,
+    compute_dtype: torch.dtype | None,
+    validate_args: bool,
+    checks: _DeviceChecks | None = None,
+) -> ConfusionMatrix:
+    x, y, y_bar, w, L = _counts_inputs(
+        input, target, task, L, from_logits, weight, dataset_size, compute_dtype, validate_args, checks
+    )
+    binary = task == "binary"
     with no_autocast(x.device):
-        x = x.to(dtype)
-        y = y.to(dtype)
-        y_bar = 1.0 - y
-        if w is not None:
-            w = w.to(dtype)
-            y, y_bar = y * w, y_bar * w
         if task == "multiclass":
             p = torch.softmax(x, dim=-1) if from_logits else x
             a, a_bar = (p, 1.0 - p) if L is None else amplify_pair(p, L)
@@ -274,9 +465,9 @@ def soft_confusion_matrix(
             tn, fp, fn, tp = _SoftCounts.apply(x, y, y_bar, L, from_logits)
         if dataset_size is not None:
             n_batch = (
-                w.sum() if w is not None else torch.tensor(float(x.shape[0]), dtype=dtype, device=x.device)
+                w.sum() if w is not None else torch.tensor(float(x.shape[0]), dtype=x.dtype, device=x.device)
             )
             tn = tn + (dataset_size - n_batch)
-    if task == "binary":
+    if binary and tn.dim() > 0:
         tn, fp, fn, tp = tn[0], fp[0], fn[0], tp[0]
     return ConfusionMatrix(tn=tn, fp=fp, fn=fn, tp=tp)

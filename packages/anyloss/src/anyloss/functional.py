@@ -15,7 +15,14 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from anyloss.approx import DEFAULT_L
-from anyloss.confusion import ConfusionMatrix, Task, _prepare, no_autocast, soft_confusion_matrix
+from anyloss.confusion import (
+    Task,
+    _DeviceChecks,
+    _fbeta_loss_fused,
+    _prepare,
+    _soft_confusion_matrix,
+    no_autocast,
+)
 from anyloss.metrics import METRICS
 
 __all__ = ["ALIASES", "anyloss", "hybrid_anyloss", "resolve_metric", "weighted_bce"]
@@ -80,17 +87,24 @@ def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
 
 
-def _check_classes(cm: ConfusionMatrix, name: str, strict: bool) -> None:
-    """Warn once (or raise with ``strict``) when the metric is undefined because a class is absent."""
+def _check_classes(checks: _DeviceChecks, pos: Tensor, neg: Tensor, name: str, strict: bool) -> None:
+    """Queue the check that the metric is defined: warn (or raise with ``strict``) when a class is absent.
+
+    ``pos`` / ``neg``: (weighted) number of positives / negatives per column (``TP + FN`` / ``TN + FP``).
+    """
     needs_pos, needs_neg = name in _NEEDS_POS, name in _NEEDS_NEG
     if not (needs_pos or needs_neg):
         return
-    missing = []
-    if needs_pos and bool(((cm.tp + cm.fn) <= 0).any()):
-        missing.append("positive")
-    if needs_neg and bool(((cm.tn + cm.fp) <= 0).any()):
-        missing.append("negative")
-    if missing:
+    flags, names = [], []
+    if needs_pos:
+        flags.append((pos <= 0).any().reshape(1))
+        names.append("positive")
+    if needs_neg:
+        flags.append((neg <= 0).any().reshape(1))
+        names.append("negative")
+
+    def fail(missing_flags: list[bool]) -> None:
+        missing = [c for c, m in zip(names, missing_flags, strict=True) if m]
         msg = (
             f"metric {name!r} is undefined on a batch without {' or '.join(missing)} samples "
             "(for some class); the loss uses what exists and has no gradient from the missing class. "
@@ -99,6 +113,8 @@ def _check_classes(cm: ConfusionMatrix, name: str, strict: bool) -> None:
         if strict:
             raise ValueError(msg)
         warnings.warn(msg, RuntimeWarning, stacklevel=4)
+
+    checks.add(torch.cat(flags), fail)
 
 
 def anyloss(
@@ -154,34 +170,57 @@ def anyloss(
     name, fn = resolve_metric(metric, beta=beta, root=root, eps=eps)
     _check_choice("average", average, _AVERAGES)
     _check_choice("reduction", reduction, _REDUCTIONS)
-    cm = soft_confusion_matrix(
-        input,
-        target,
-        task=task,
-        L=L,
-        from_logits=from_logits,
-        weight=weight,
-        dataset_size=dataset_size,
-        compute_dtype=compute_dtype,
-        validate_args=validate_args,
+    checks = _DeviceChecks() if (validate_args or strict) else None
+    if (
+        name in ("f1", "fbeta")
+        and task in ("binary", "multilabel")
+        and (task == "binary" or average == "macro")
+    ):
+        # fast path: counts and F-beta in one autograd node (same value and gradient as the generic path below)
+        loss, yw, ybw = _fbeta_loss_fused(
+            input,
+            target,
+            task=task,
+            L=L,
+            from_logits=from_logits,
+            weight=weight,
+            dataset_size=dataset_size,
+            compute_dtype=compute_dtype,
+            validate_args=validate_args,
+            beta=1.0 if name == "f1" else float(beta),
+            eps=eps,
+            checks=checks,
+        )
+        if checks is not None:
+            _check_classes(checks, yw.sum(0), ybw.sum(0), name, strict)
+            checks.run()  # every value check of the call in one device-host sync
+        return _reduce(loss, reduction)
+    cm = _soft_confusion_matrix(
+        input, target, task, L, from_logits, weight, dataset_size, compute_dtype, validate_args, checks
     )
-    if validate_args or strict:
-        _check_classes(cm, name, strict)
+    if checks is not None:
+        _check_classes(checks, cm.tp + cm.fn, cm.tn + cm.fp, name, strict)
+        checks.run()
     with no_autocast(cm.tp.device):
         if task == "multiclass" and name == "accuracy":
             # sum_i sum_k y_ik A(p_ik) / N: the multi-class accuracy, not the mean of one-vs-rest accuracies
             total = (cm.tp + cm.fn).sum()
             if dataset_size is not None:
                 total = total.new_tensor(float(dataset_size))
-            value = cm.tp.sum() / (total + eps)
-        elif task != "binary" and average == "micro":
-            value = fn(cm.tn.sum(), cm.fp.sum(), cm.fn.sum(), cm.tp.sum())
+            loss = 1.0 - cm.tp.sum() / (total + eps)
         else:
-            value = fn(cm.tn, cm.fp, cm.fn, cm.tp)
-        loss = (1.0 - value) / 2.0 if name == "mcc" else 1.0 - value
-        if loss.dim() == 0 or reduction == "none":
-            return loss
-        return loss.mean() if reduction == "mean" else loss.sum()
+            counts = (cm.tn, cm.fp, cm.fn, cm.tp)
+            if task != "binary" and average == "micro":
+                counts = (cm.tn.sum(), cm.fp.sum(), cm.fn.sum(), cm.tp.sum())
+            value = fn(*counts)
+            loss = (1.0 - value) / 2.0 if name == "mcc" else 1.0 - value
+        return _reduce(loss, reduction)
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if loss.dim() == 0 or reduction == "none":
+        return loss
+    return loss.mean() if reduction == "mean" else loss.sum()
 
 
 def weighted_bce(

@@ -161,6 +161,9 @@ def cv_folds(y: np.ndarray, n_splits: int, seeds: Sequence[int]) -> list[tuple[i
 # ----------------------------------------------------------------------------------- batched MLP ensemble
 
 
+_TRUNC_STD = 0.87962566103423978  # std of a standard normal truncated to [-2, 2] (Keras' VarianceScaling)
+
+
 class Ensemble:
     """``M`` independent MLPs with stacked parameters ``(M, in, out)``; Keras-like init and BatchNorm."""
 
@@ -179,8 +182,10 @@ class Ensemble:
         self.layers: list[tuple[torch.Tensor, torch.Tensor]] = []
         sizes = [d, *hidden, 1]
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-            if i < len(hidden):  # he_normal (truncated at 2 std), as in the official code
-                std = math.sqrt(2.0 / fan_in)
+            if i < len(hidden):  # he_normal, as in the official code: Keras' truncated normal (at 2 sigma)
+                # whose sigma is divided by 0.8796 (the std of a unit normal truncated at +-2), so that the
+                # weights' std is sqrt(2 / fan_in)
+                std = math.sqrt(2.0 / fan_in) / _TRUNC_STD
                 w = torch.empty(m, fan_in, fan_out)
                 torch.nn.init.trunc_normal_(w, std=std, a=-2 * std, b=2 * std, generator=generator)
             else:  # Keras' default glorot_uniform for the output layer
@@ -236,6 +241,14 @@ def batch_loss(
     """
     if callable(name):
         return name(logits, y)
+    if logits.shape[0] == 1:  # one model: each loss exactly as a user calls it on (B,) logits
+        z, t = logits.reshape(-1), y.reshape(-1)
+        if name == "bce":
+            return F.binary_cross_entropy_with_logits(z, t)
+        if name == "wbce":
+            return F.binary_cross_entropy_with_logits(z, t, weight=t * pos_w + (1 - t) * neg_w)
+        metric = {"f1": "f1", "bacc": "balanced_accuracy"}[name.rsplit("_", 1)[1]]
+        return anyloss(z, t, metric, L=None if name.startswith("pure") else L, validate_args=False)
     if name == "bce":
         return F.binary_cross_entropy_with_logits(logits, y, reduction="none").mean(1).sum()
     if name == "wbce":  # class weights n / (2 n_c) of each model's training fold ("balanced")
