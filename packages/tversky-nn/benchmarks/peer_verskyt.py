@@ -83,6 +83,9 @@ def main() -> None:
     seeds20, seeds3 = list(range(20)), [0, 1, 2]
     arms = {
         "tversky-nn (contrast, product/ignorematch, U[0,1) init)": lambda d, m, k: TverskyProjection(d, m, k),
+        "tversky-nn (contrast, product/ignorematch, N(0,1/d) init)": lambda d, m, k: TverskyProjection(
+            d, m, k, init="normal"
+        ),
         "verskyt 0.2.4 defaults (ratio, product/substractmatch, xavier init)": lambda d, m, k: verskyt_layer(
             d, m, k
         ),

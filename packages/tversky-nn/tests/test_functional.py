@@ -4,6 +4,7 @@ import pytest
 import torch
 from oracle import oracle_similarity
 
+from tversky_nn import TverskyProjection
 from tversky_nn import functional as TF
 
 INTER = TF.INTERSECTIONS
@@ -216,3 +217,21 @@ def test_bad_inputs():
     with pytest.warns(DeprecationWarning, match="subtractmatch_aggregate"):
         a = TF.tversky_similarity(x, p, f, difference="substractmatch")
     torch.testing.assert_close(a, TF.tversky_similarity(x, p, f, difference="subtractmatch_aggregate"))
+
+
+@pytest.mark.parametrize("intersection", ["product", "mean"])
+def test_fp16_autocast_scalar_gradients_finite(intersection):
+    """The gradients of theta / alpha / beta are sums over all n x m pairs: under fp16 autocast they must be
+    accumulated in the scalars' dtype, not in fp16 (where they overflowed to inf)."""
+    torch.manual_seed(0)
+    layer = TverskyProjection(64, 512, 32, init="normal", intersection=intersection)
+    x = torch.nn.functional.layer_norm(torch.randn(2048, 64), (64,))
+    ref = layer(x)
+    with torch.autocast("cpu", dtype=torch.float16):
+        y = layer(x)
+    y.float().sum().backward()
+    for name in ("theta", "alpha", "beta"):
+        assert torch.isfinite(getattr(layer, name).grad), name
+    assert all(torch.isfinite(p.grad).all() for p in layer.parameters())
+    # fp16 rounding, amplified by the cancellation of the contrast terms in the two-GEMM (mean) path
+    assert (y.float() - ref).norm() / ref.norm() < 5e-2

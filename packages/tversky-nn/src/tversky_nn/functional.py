@@ -282,8 +282,12 @@ def _fused_contrast(
     ``S = [X+ | M_X] [theta P+ - alpha (1 - M_P) | beta P+]^T - beta 1 s_p^T`` with ``s_p = P+ 1``."""
     dtype = torch.promote_types(xm.dtype, pm.dtype)
     left = torch.cat([xm.to(dtype), xmask.to(dtype)], -1)
-    right = torch.cat([theta * pm - alpha * (1 - pmask.to(pm.dtype)), beta * pm], -1).to(left.dtype)
-    s_p = pm.sum(-1)
+    # the prototype-side factor and the salience term are formed in (at least) the scalars' dtype: under fp16
+    # autocast the gradients of theta / alpha / beta are sums over all (m, K) or (n, m) entries and overflow fp16
+    sdtype = torch.promote_types(pm.dtype, theta.dtype)
+    pm_s = pm.to(sdtype)
+    right = torch.cat([theta * pm_s - alpha * (1 - pmask.to(sdtype)), beta * pm_s], -1).to(left.dtype)
+    s_p = pm_s.sum(-1)
     return torch.matmul(left, right.transpose(-1, -2)) - (beta * s_p).to(left.dtype)
 
 
@@ -362,6 +366,10 @@ def tversky_similarity(
     d_xy = _difference(xm, xmask, pm, pmask, difference, chunk_size=chunk_size, max_intermediate_bytes=mib)
     d_yx = _difference(pm, pmask, xm, xmask, difference, chunk_size=chunk_size, max_intermediate_bytes=mib)
     d_yx = d_yx.transpose(-1, -2)
+    # combine in (at least) the scalars' dtype, so their gradients (sums over all n x m pairs) cannot overflow
+    # fp16 under autocast
+    sdtype = torch.promote_types(common.dtype, t.dtype)
+    common, d_xy, d_yx = common.to(sdtype), d_xy.to(sdtype), d_yx.to(sdtype)
     if model == "contrast":
         out = t * common - a * d_xy - b * d_yx
     else:

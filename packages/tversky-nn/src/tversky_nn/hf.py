@@ -41,7 +41,9 @@ def tversky_gpt2(
     ``mode="all"`` (suffixes of module names inside ``transformer.h``); layers whose input width is ``n_embd``
     share the head's feature bank, ``mlp.c_proj`` (width ``4 n_embd``) gets one bank of its own. ``options`` go
     to every :class:`TverskyProjection` (reductions, model, normalize, ...); ``feature_init`` initialises the
-    banks (and untied prototypes).
+    banks (and untied prototypes); the default U[0, 1) follows public Tversky code, but with prototypes tied to
+    ``wte`` it starts the head with large, gradient-free ignorematch offsets per token: ``feature_init="normal"``
+    (N(0, 1/d)) is what ``tversky-nn-reproduce`` uses.
     """
     try:
         from transformers import GPT2Config, GPT2LMHeadModel

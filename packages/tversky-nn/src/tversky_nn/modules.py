@@ -29,7 +29,11 @@ def init_tensor_(t: torch.Tensor, init: str) -> torch.Tensor:
     """Initialise a ``(rows, d)`` tensor in place.
 
     ``uniform``: U[0, 1) (all positive, so every feature starts active for non-negative inputs; the default of
-    public Tversky code); ``normal``: N(0, 1/d); ``orthogonal``; ``xavier_uniform``.
+    public Tversky code and the best init for XOR); ``normal``: N(0, 1/d); ``orthogonal``; ``xavier_uniform``.
+
+    Pitfall: with ``uniform`` and non-negative inputs (ReLU / pooled CNN features) every dot product is positive,
+    so every set holds every feature, the difference terms vanish and the similarities are large; use
+    ``normal`` for classifier and LM heads.
     """
     with torch.no_grad():
         if init == "uniform":
@@ -308,6 +312,9 @@ class TverskyProjection(_TverskyBase):
     ``(..., in_features) -> (..., out_features)``. Unlike a linear layer it computes XOR in one layer.
     Parameters: prototypes ``Pi`` ``(out_features, in_features)``, feature bank ``(num_features, in_features)``,
     ``alpha``, ``beta``, ``theta``: ``out * d + K * d + 3`` in total, no bias.
+
+    ``init="uniform"`` (U[0, 1), the official default) suits XOR-like inputs; as a head on non-negative features
+    pass ``init="normal"`` (see :func:`init_tensor_`).
 
     ``prototypes=`` ties the prototypes to an existing parameter (e.g. ``wte.weight`` for an LM head) or takes a
     :class:`DataDomainParameter`; ``feature_bank=`` shares a bank (parameter or :class:`SharedFeatureBank`).

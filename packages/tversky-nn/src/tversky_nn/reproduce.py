@@ -61,6 +61,14 @@ class Config:
     digits_batch: int = 64
     digits_lr: float = 1e-3
     digits_data_domain: bool = True
+    # init of the Tversky heads' prototypes and features (the paper does not state it for these settings; see
+    # _tversky_head); "uniform" (U[0, 1), official default) is also run as an ablation when digits_init_ablation
+    digits_init: str = "normal"
+    digits_init_ablation: str | None = "uniform"
+    # whether the 32-d embedding ends in a ReLU (like ResNet's pooled features), for the head swap and for the
+    # data-domain study (there it must not: see run_data_domain)
+    digits_embed_relu: bool = True
+    data_domain_embed_relu: bool = False
     prototype_png: str | None = None
     # language model
     lm: bool = True
@@ -74,6 +82,13 @@ class Config:
     lm_steps: int = 600
     lm_lr: float = 1e-3
     lm_features: int = 256
+    # feature-bank init (prototypes are tied to wte); the paper does not state it. N(0, 1/d) by default: with
+    # U[0, 1) every token's prototype projects with one sign onto all features, so the ignorematch term adds a
+    # gradient-free offset of order 10 to each token's logit (initial loss ~5x ln V). The ablation arm runs
+    # lm_init_ablation (U[0, 1)) for lm_ablation_seeds seeds.
+    lm_feature_init: str = "normal"
+    lm_init_ablation: str | None = "uniform"
+    lm_ablation_seeds: int = 1
     lm_all_targets: tuple[str, ...] = ("attn.c_proj",)
     lm_eval_tokens: int = 32768
     lm_max_documents: int | None = None
@@ -103,6 +118,7 @@ PRESETS = {
         lm_features=32,
         lm_eval_tokens=2048,
         lm_max_documents=60,
+        lm_init_ablation=None,
     ),
     "cpu": Config(
         prototype_png="prototypes.png",
@@ -129,6 +145,7 @@ PRESETS = {
         lm_all_targets=("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"),
         lm_eval_tokens=10**9,
         prototype_png="prototypes_full.png",
+        lm_init_ablation=None,
         threads=None,
     ),
 }
@@ -299,8 +316,13 @@ def _digits_data(seed: int, device: torch.device) -> tuple[torch.Tensor, ...]:
     return xtr.to(device), xte.to(device), ytr.to(device), yte.to(device)
 
 
-def _backbone() -> nn.Module:
-    return nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU())
+def _backbone(embed_relu: bool = True) -> nn.Module:
+    """MLP 64 -> 64 -> 32 with ReLUs; ``embed_relu`` puts a ReLU on the 32-d embedding too (non-negative
+    embeddings, like the pooled features of the paper's ResNet-50)."""
+    layers: list[nn.Module] = [nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 32)]
+    if embed_relu:
+        layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
 
 
 class _DataDomainLinear(nn.Module):
@@ -332,25 +354,44 @@ def _fit(model: nn.Module, params: Any, data: tuple[torch.Tensor, ...], cfg: Con
         return float((model(xte).argmax(-1) == yte).float().mean()) * 100
 
 
-def _tversky_head(cfg: Config) -> TverskyProjection:
-    return TverskyProjection(32, 10, cfg.digits_features)
+def _tversky_head(cfg: Config, init: str | None = None) -> TverskyProjection:
+    """The Tversky head of the digits study: ``TverskyProjection(32, 10, K)``, product / ignorematch.
+
+    Its prototypes and features are initialised with ``cfg.digits_init``, N(0, 1/d) by default: the official
+    default U[0, 1) makes every prototype and feature non-negative, so on the non-negative (ReLU) embeddings every
+    dot product is positive, every set holds every feature, both difference terms vanish and the head is a plain
+    bilinear map whose initial logits are in the hundreds (softmax saturated); the ablation rows show the effect.
+    """
+    return TverskyProjection(32, 10, cfg.digits_features, init=init or cfg.digits_init)
 
 
 def run_digits(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torch.device) -> None:
-    acc: dict[str, list[float]] = {"linear": [], "tversky": [], "frozen_linear": [], "frozen_tversky": []}
+    arms = ["linear", "tversky", "frozen_linear", "frozen_tversky"]
+    ablation = cfg.digits_init_ablation
+    if ablation is not None:
+        arms += ["tversky_ablation", "frozen_tversky_ablation"]
+    acc: dict[str, list[float]] = {a: [] for a in arms}
     for seed in progress(seeds, desc="digits"):
         data = _digits_data(seed, device)
         seed_everything(seed)
-        lin = nn.Sequential(_backbone(), nn.Linear(32, 10)).to(device)
+        lin = nn.Sequential(_backbone(cfg.digits_embed_relu), nn.Linear(32, 10)).to(device)
         acc["linear"].append(_fit(lin, lin.parameters(), data, cfg, seed))
-        seed_everything(seed)
-        tv = nn.Sequential(_backbone(), _tversky_head(cfg)).to(device)
-        acc["tversky"].append(_fit(tv, tv.parameters(), data, cfg, seed))
+        for name, init in (("tversky", None), ("tversky_ablation", ablation)):
+            if name in acc:
+                seed_everything(seed)
+                tv = nn.Sequential(_backbone(cfg.digits_embed_relu), _tversky_head(cfg, init)).to(device)
+                acc[name].append(_fit(tv, tv.parameters(), data, cfg, seed))
         # frozen backbone (the adapter setting): the backbone trained with the linear head, then frozen
         backbone = lin[0].requires_grad_(False)
-        for name in ("frozen_linear", "frozen_tversky"):
+        for name, init in (
+            ("frozen_linear", None),
+            ("frozen_tversky", None),
+            ("frozen_tversky_ablation", ablation),
+        ):
+            if name not in acc:
+                continue
             seed_everything(seed + 1000)
-            head: nn.Module = nn.Linear(32, 10) if name == "frozen_linear" else _tversky_head(cfg)
+            head: nn.Module = nn.Linear(32, 10) if name == "frozen_linear" else _tversky_head(cfg, init)
             model = nn.Sequential(backbone, head).to(device)
             acc[name].append(_fit(model, head.parameters(), data, cfg, seed))
         res.per_seed.append({"seed": seed, "study": "digits", "metrics": {k: v[-1] for k, v in acc.items()}})
@@ -358,19 +399,34 @@ def run_digits(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torc
     res.summary["digits"] = summ
     res.baseline["digits_linear"] = summ["linear"]
     res.add_row(
-        "digits 8x8, MLP + head, end to end",
+        f"digits 8x8, MLP + head, end to end (head init {cfg.digits_init})",
         "test accuracy %",
         summ["tversky"],
         paper=PAPER_DIGITS,
         baseline=summ["linear"],
     )
     res.add_row(
-        "digits 8x8, frozen backbone + new head",
+        f"digits 8x8, frozen backbone + new head (head init {cfg.digits_init})",
         "test accuracy %",
         summ["frozen_tversky"],
         paper=PAPER_FROZEN,
         baseline=summ["frozen_linear"],
     )
+    if ablation is not None:
+        res.add_row(
+            f"ablation: digits end to end, head init {ablation}",
+            "test accuracy %",
+            summ["tversky_ablation"],
+            paper=PAPER_DIGITS,
+            baseline=summ["linear"],
+        )
+        res.add_row(
+            f"ablation: digits frozen backbone, head init {ablation}",
+            "test accuracy %",
+            summ["frozen_tversky_ablation"],
+            paper=PAPER_FROZEN,
+            baseline=summ["frozen_linear"],
+        )
     m_t, m_l = summ["tversky"]["mean"], summ["linear"]["mean"]
     res.add_criterion(
         "digits end to end: Tversky >= linear - 1.0 pt",
@@ -386,13 +442,18 @@ def run_digits(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torc
 
 
 def run_data_domain(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torch.device) -> None:
-    """Sec. 2.5: prototypes and features as 8x8 images mapped through the same backbone as the inputs."""
+    """Sec. 2.5: prototypes and features as 8x8 images mapped through the same backbone as the inputs.
+
+    The encoder's embedding has no final ReLU here (``cfg.data_domain_embed_relu``): prototypes and features are
+    outputs of the same encoder as the inputs, and if all three were non-negative every dot product would be
+    positive, so every set would hold every feature whatever the data-domain tensors are.
+    """
     acc: dict[str, list[float]] = {"dd_tversky": [], "dd_linear": []}
     keep: TverskyProjection | None = None
     for seed in progress(seeds, desc="data-domain"):
         data = _digits_data(seed, device)
         seed_everything(seed)
-        enc = _backbone()
+        enc = _backbone(cfg.data_domain_embed_relu)
         head = TverskyProjection(
             32,
             10,
@@ -404,13 +465,13 @@ def run_data_domain(cfg: Config, res: ResultsFile, seeds: Sequence[int], device:
         acc["dd_tversky"].append(_fit(model, model.parameters(), data, cfg, seed))
         keep = keep or head
         seed_everything(seed)
-        enc = _backbone()
+        enc = _backbone(cfg.data_domain_embed_relu)
         lin_model = nn.Sequential(enc, _DataDomainLinear(DataDomainParameter(enc, (64,), 10))).to(device)
         acc["dd_linear"].append(_fit(lin_model, lin_model.parameters(), data, cfg, seed))
     summ = {k: mean_std(v) for k, v in acc.items()}
     res.summary["digits_data_domain"] = summ
     res.add_row(
-        "digits 8x8, data-domain prototypes (Sec. 2.5)",
+        "digits 8x8, data-domain prototypes (Sec. 2.5), embedding without final ReLU",
         "test accuracy %",
         summ["dd_tversky"],
         paper=PAPER_DIGITS,
@@ -484,14 +545,19 @@ def _gpt2_config(cfg: Config) -> Any:
 
 
 def build_lm(cfg: Config, arm: str) -> nn.Module:
+    """``arm``: ``linear | head | all``, or ``head_ablation`` (the Tversky head with ``cfg.lm_init_ablation``)."""
     from tversky_nn.hf import tversky_gpt2
 
+    init = cfg.lm_feature_init
+    if arm == "head_ablation":
+        arm, init = "head", cfg.lm_init_ablation or init
     return tversky_gpt2(
         _gpt2_config(cfg),
         mode=arm,
         num_features=cfg.lm_features,
         tie_prototypes=True,
         targets=cfg.lm_all_targets,
+        feature_init=init,
     )
 
 
@@ -561,21 +627,26 @@ def run_lm(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torch.de
         "documents": data["documents"],
         "chars": data["chars"],
     }
-    arms = ("linear", "head", "all")
+    arms: tuple[str, ...] = ("linear", "head", "all")
     out: dict[str, list[dict[str, float]]] = {a: [] for a in arms}
-    for seed in seeds[: cfg.lm_seeds]:
-        for arm in arms:
-            r = train_lm(cfg, arm, seed, data, device)
-            out[arm].append(r)
-            res.per_seed.append({"seed": seed, "study": f"lm_{arm}", "metrics": r})
+    runs = [(seed, arm) for seed in seeds[: cfg.lm_seeds] for arm in arms]
+    if cfg.lm_init_ablation is not None and cfg.lm_ablation_seeds > 0:
+        arms = (*arms, "head_ablation")
+        out["head_ablation"] = []
+        runs += [(seed, "head_ablation") for seed in seeds[: cfg.lm_ablation_seeds]]
+    for seed, arm in runs:
+        r = train_lm(cfg, arm, seed, data, device)
+        out[arm].append(r)
+        res.per_seed.append({"seed": seed, "study": f"lm_{arm}", "metrics": r})
     ppl = {a: mean_std([r["val_ppl"] for r in out[a]]) for a in arms}
     params = {a: int(out[a][0]["params"]) for a in arms}
     res.summary["lm"] = {"val_ppl": ppl, "params": params}
     res.baseline["lm_linear"] = {"val_ppl": ppl["linear"], "params": params["linear"]}
     names = {
         "linear": "linear head (tied)",
-        "head": "Tversky head (tied prototypes)",
-        "all": f"Tversky-all ({', '.join(cfg.lm_all_targets)} + head)",
+        "head": f"Tversky head (tied prototypes, features init {cfg.lm_feature_init})",
+        "all": f"Tversky-all ({', '.join(cfg.lm_all_targets)} + head, init {cfg.lm_feature_init})",
+        "head_ablation": f"ablation: Tversky head, features init {cfg.lm_init_ablation}",
     }
     rows = []
     for a in arms:
@@ -591,11 +662,23 @@ def run_lm(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torch.de
     )
     setting = f"GPT-2 {cfg.lm_n_layer}x{cfg.lm_n_embd}, {cfg.lm_steps} steps, stdlib-docstring corpus"
     res.add_row(
-        f"{setting}, Tversky head", "valid perplexity", ppl["head"], paper=PAPER_PPL, baseline=ppl["linear"]
+        f"{setting}, Tversky head (features init {cfg.lm_feature_init})",
+        "valid perplexity",
+        ppl["head"],
+        paper=PAPER_PPL,
+        baseline=ppl["linear"],
     )
     res.add_row(
         f"{setting}, Tversky-all", "valid perplexity", ppl["all"], paper=PAPER_PPL, baseline=ppl["linear"]
     )
+    if "head_ablation" in ppl:
+        res.add_row(
+            f"ablation: {setting}, Tversky head, features init {cfg.lm_init_ablation}",
+            "valid perplexity",
+            ppl["head_ablation"],
+            paper=PAPER_PPL,
+            baseline=ppl["linear"],
+        )
     res.add_row(
         f"{setting}, Tversky head",
         "parameters",
