@@ -142,3 +142,14 @@ def test_causal_conv_matches_loop():
             ref[..., t] += k[..., i] * u[..., t - i]
     torch.testing.assert_close(lssl.causal_conv(u, k), ref)
     assert lssl.causal_conv(u.half(), k.half()).dtype == torch.float16
+
+
+def test_random_control_matches_official_layer():
+    """The official layer's ``measure="random"``: A entries N(0, 1)/N (E[A A^T] = I/N) and B = all ones."""
+    from lssl.hippo import random_transition
+
+    A, B = random_transition(256, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(B, torch.ones(256, dtype=torch.float64))
+    assert abs(A.std().item() * 256 - 1.0) < 0.02 and abs(A.mean().item()) * 256 < 0.02
+    layer = lssl.LSSL(d_model=2, d_state=8, measure="random", learn_A="fixed", learn_dt=False)
+    torch.testing.assert_close(layer.B, torch.ones(8))

@@ -48,3 +48,28 @@ def test_cpu_preset_meets_criterion(tmp_path):
     )
     expected_failed = [c["name"] for c in committed["criteria"] if not c["passed"]]
     assert sorted(failed) == sorted(expected_failed)
+
+
+def test_cpu_preset_follows_spec_protocol():
+    """The cpu preset runs the spec's per-run protocol (only the number of seeds is cut for time): adding
+    problem 800 steps of batch 32, AdamW lr 4e-3, 2 layers H=32 N=64, last-step readout; digits 4 layers
+    H=N=64, 40 epochs of batch 50, lr 4e-3, dropout 0.1, mean pooling, dt in [1e-3, 1e-1]."""
+    from lssl.reproduce import adding_model, digits_model
+
+    c = PRESETS["cpu"]
+    assert (c.add_L, c.add_steps, c.add_batch, c.add_lr) == (512, 800, 32, 4e-3)
+    assert (c.add_layers, c.add_H, c.add_N, c.gru_hidden) == (2, 32, 64, 64)
+    assert (c.dig_layers, c.dig_H, c.dig_N, c.dig_epochs, c.dig_batch) == (4, 64, 64, 40, 50)
+    assert (c.dig_lr, c.dig_dropout, c.dig_pool, c.dig_dt_min, c.dig_dt_max) == (
+        4e-3,
+        0.1,
+        "mean",
+        1e-3,
+        1e-1,
+    )
+    add = adding_model("lssl_legs", c)
+    assert add.pool == "last" and add.blocks[0].layer.learn_A == "fixed"
+    assert add.blocks[0].layer.dt().min() >= 1e-3 and add.blocks[0].layer.dt().max() <= 1e-1
+    assert adding_model("gru", c).pool == "last"
+    dig = digits_model("lssl_legs", c)
+    assert dig.pool == "mean" and dig.prenorm and dig.blocks[0].layer.d_state == 64

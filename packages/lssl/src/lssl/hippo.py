@@ -62,10 +62,11 @@ def hippo(
 def random_transition(
     N: int, *, generator: torch.Generator | None = None, dtype: torch.dtype = torch.float64
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The paper's random-A control: ``A ~ N(0, 1) / N`` (entries), ``B ~ N(0, 1)`` (as upstream's ``random``)."""
+    """The paper's random-A control as in the official layer's ``measure="random"``: ``A ~ N(0, 1) / N``
+    (entries, so ``E[A A^T] = I / N``) and ``B = 1`` (all ones, "based on HiPPO matrices" upstream)."""
     _check_n(N)
     A = torch.randn(N, N, generator=generator, dtype=torch.float64) / N
-    B = torch.randn(N, generator=generator, dtype=torch.float64)
+    B = torch.ones(N, dtype=torch.float64)
     return A.to(dtype), B.to(dtype)
 
 

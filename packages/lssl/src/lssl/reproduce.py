@@ -62,9 +62,9 @@ class Config:
     dig_batch: int = 50
     dig_lr: float = 4e-3
     dig_dropout: float = 0.1
-    dig_pool: str = "last"
-    dig_dt_min: float = 1e-2
-    dig_dt_max: float = 1.0
+    dig_pool: str = "mean"
+    dig_dt_min: float = 1e-3
+    dig_dt_max: float = 1e-1
     dig_acc_min: float = 0.94
     perm_gap_min: float = 0.03
     learned_tol: float = 0.01
@@ -91,20 +91,21 @@ PRESETS = {
         dig_N=16,
         dig_layers=2,
         dig_epochs=3,
+        # seconds-scale CI check: mean pooling stays at chance for the first epochs, so quick reads the last
+        # step and uses dt in [1e-2, 1] (1/dt spans the length 64); cpu and full follow the spec
+        dig_pool="last",
+        dig_dt_min=1e-2,
+        dig_dt_max=1.0,
         dig_acc_min=0.2,
         perm_gap_min=-1.0,
         learned_tol=1.0,
         learned_seeds=(0,),
     ),
+    # the spec's CPU protocol (adding: 800 steps of batch 32; digits: H = N = 64, 40 epochs, mean pooling,
+    # dt in [1e-3, 1e-1]) with one seed: its 3 seeds take ~45 min single-threaded on the shared 2-core VM
     "cpu": Config(
-        seeds=(0, 1),
-        add_steps=250,
-        add_batch=16,
-        add_test=256,
-        add_seeds=(0, 1),
-        dig_H=32,
-        dig_N=32,
-        dig_epochs=12,
+        seeds=(0,),
+        add_seeds=(0,),
         learned_seeds=(0,),
     ),
     "full": Config(
@@ -132,8 +133,9 @@ PRESETS = {
 
 
 # ----------------------------------------------------------------------------------------------- helpers
-def _time(fn: Callable[[], Any], repeat: int = 3) -> float:
-    fn()
+def _time(fn: Callable[[], Any], repeat: int = 3, warmup: bool = True) -> float:
+    if warmup:
+        fn()
     ts = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -191,7 +193,7 @@ def equivalence(cfg: Config, device: torch.device, seed: int = 0) -> dict[str, f
         return f
 
     out["conv_fwd_bwd_s"] = _time(fb("conv"))
-    out["rec_fwd_bwd_s"] = _time(fb("recurrent"), repeat=1)
+    out["rec_fwd_bwd_s"] = _time(fb("recurrent"), repeat=1, warmup=False)  # ~20 s; warm-up is noise
     out["speedup"] = out["rec_fwd_bwd_s"] / out["conv_fwd_bwd_s"]
     return out
 
