@@ -200,3 +200,18 @@ def test_neural_sde_state_dict_roundtrip():
     ra.backward()
     assert all(p.grad is not None for p in a.drift.parameters())
     assert mk().reduction == "mean"
+
+
+@pytest.mark.gpu
+def test_cuda_sde_solve_matches_cpu():
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    f, g = gbm(0.5, 0.8)
+    out = []
+    for dev in ("cpu", "cuda"):
+        bm = BrownianPath(0.0, (256,), device=dev, generator=torch.Generator().manual_seed(7))
+        z, st = solve_sde(f, g, torch.ones(256, dtype=D, device=dev), (0.0, 1.0), rtol=1e-3, atol=1e-3, bm=bm)
+        assert z.device.type == dev and st.eest.device.type == dev
+        out.append((z.cpu(), st.n_accepted, st.n_rejected))
+    torch.testing.assert_close(out[0][0], out[1][0], rtol=1e-9, atol=1e-9)
+    assert out[0][1:] == out[1][1:]
