@@ -318,7 +318,9 @@ def test_one_timed_step_full_scale_cuda():
     import time
 
     m = ln.LayerNormLSTM(1, 256, num_layers=2).float().cuda()
-    x = torch.randn(784, 256, 1, device="cuda", dtype=torch.float32)  # the autouse fixture made float64 the default
+    x = torch.randn(
+        784, 256, 1, device="cuda", dtype=torch.float32
+    )  # the autouse fixture made float64 the default
     t0 = time.perf_counter()
     m(x)[0].sum().backward()
     torch.cuda.synchronize()
