@@ -29,6 +29,7 @@ def test_format_value():
     assert format_value({"mean": 0.5, "std": 0.01, "n": 3}) == "0.500 ± 0.010 (n=3)"
     assert format_value(None) == "—"
     assert format_value(1.5e-6) == "1.50e-06"
+    assert format_value(300) == "300" and format_value(300.0) == "300.000" and format_value(True) == "yes"
 
 
 def make_results():

@@ -61,7 +61,9 @@ def format_value(value: Any, digits: int = 3) -> str:
         return f"{_num(m, digits)} ± {_num(s, digits)} (n={n})" if n > 1 else f"{_num(m, digits)} (n=1)"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return str(value)  # counts, sizes, seeds: no decimals
+    if isinstance(value, float):
         return _num(float(value), digits)
     return str(value)
 
