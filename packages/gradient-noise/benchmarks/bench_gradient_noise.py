@@ -53,6 +53,8 @@ def main() -> None:
         bare = make(params)
         wrapped = gn.GradientNoise(make(params), eta=0.01, seed=0)
         naive_opt = make(params)
+        functional_opt = make(params)
+        generator = torch.Generator(device=dev).manual_seed(0)
         comp = Comparison(task=f"{name} step, 1M params", reference=f"bare {name}.step()")
         comp.add(f"bare {name}.step()", time_fn(bare.step, repeat=args.repeat, device=dev))
         comp.add("GradientNoise.step()", time_fn(wrapped.step, repeat=args.repeat, device=dev))
@@ -63,6 +65,17 @@ def main() -> None:
 
         comp.add(
             "per-parameter randn_like loop + step (peer)", time_fn(naive_step, repeat=args.repeat, device=dev)
+        )
+
+        def functional_step() -> (
+            None
+        ):  # the least any implementation must do: one draw, one fused add, the step
+            gn.add_gradient_noise_(params, 0.1, generator=generator)
+            functional_opt.step()
+
+        comp.add(
+            "add_gradient_noise_ + step (no wrapper)",
+            time_fn(functional_step, repeat=args.repeat, device=dev),
         )
         comps.append(comp)
 
