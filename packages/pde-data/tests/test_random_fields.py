@@ -21,6 +21,19 @@ def test_rbf_grf_matches_kernel_exactly_through_factor():
     np.testing.assert_allclose(eig.factor @ eig.factor.T, grf.cov, atol=1e-8)
 
 
+def test_rbf_grf_factor_does_not_depend_on_blas_threads():
+    """The default RBF covariance is numerically rank-deficient, so a multi-threaded Cholesky returns a different
+    (equally valid) factor per thread count; the factor is computed with one BLAS thread whatever the setting."""
+    from threadpoolctl import threadpool_limits
+
+    factors = []
+    for limit in (1, 2, None):
+        with threadpool_limits(limits=limit):
+            factors.append(pde_data.RBFGRF().factor)
+    for f in factors[1:]:
+        np.testing.assert_array_equal(f, factors[0])
+
+
 def test_sensor_evaluation_is_the_cubic_spline_and_validates():
     grf = pde_data.RBFGRF(n_grid=101)
     v = grf.sample(3, seed=2)

@@ -3,6 +3,12 @@
 The spectral fields draw sample ``i`` from its own stream ``default_rng(SeedSequence([seed, i]))``; the 1-D GP draws
 whole index-aligned blocks of 1024 samples from one stream per block (one large GEMM instead of per-sample streams).
 Both are computed inside fixed, index-aligned blocks, so sample ``i`` is byte-identical whatever ``n``/``start`` are.
+
+The 1-D GP's covariance factor is computed with a single BLAS thread: the RBF covariance is numerically
+rank-deficient (about two dozen eigenvalues above round-off for ``l = 0.2`` on 1000 points), so its Cholesky
+factor is not unique beyond that rank and a multi-threaded factorisation returns a different (equally valid)
+factor for each thread count, which changed the samples of a seed by about 1 %. With one thread the factor, and
+hence every sample, is the same whatever the machine's BLAS thread setting (to round-off of the final GEMM).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import numpy as np
 import scipy.fft
 import scipy.interpolate
 import scipy.linalg
+from threadpoolctl import threadpool_limits
 
 from pde_data._common import (
     blocked,
@@ -94,6 +101,10 @@ class RBFGRF:
         self.factor = self._factorise()
 
     def _factorise(self) -> np.ndarray:
+        with threadpool_limits(limits=1):  # one BLAS thread: the same factor for every thread setting (see top)
+            return self._factorise_single_thread()
+
+    def _factorise_single_thread(self) -> np.ndarray:
         k = self.cov + self.jitter * np.eye(self.n_grid)
         if self.method == "cholesky":
             try:
