@@ -37,6 +37,26 @@ def test_nonlinear_ode_tanh_and_rk4_order():
     assert 3.7 < r["rk4_order"] < 4.4
 
 
+def test_nonlinear_ode_blow_up_gives_nan_targets_and_one_clear_warning():
+    import warnings
+
+    # u = -4: s' = -s^2 - 4 gives s = -2 tan(2x), which blows up at x = pi/4 < 1; u = 1: s = tanh(x)
+    x = np.linspace(0.0, 1.0, 1000)
+    values = np.stack([np.full(1000, -4.0), np.ones(1000)])
+    y = np.array([0.1, 0.5, 0.7])  # all before the blow-up: the function still has no solution on [0, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy overflow warnings leak out
+        s = pde_data.nonlinear_ode(x, values, y)
+    assert np.isnan(s[0]).all()
+    np.testing.assert_allclose(s[1], np.tanh(y), atol=1e-10)
+    # the generator counts such samples and says how to drop them (1 in the first 2000 draws of seed 0)
+    with pytest.warns(RuntimeWarning, match="non-finite targets") as rec:
+        d = pde_data.operator_samples("nonlinear_ode", 2000, seed=0)
+    bad = ~np.isfinite(d.s).all(1)
+    assert bad.sum() >= 1 and str(int(bad.sum())) in str(rec[0].message)
+    assert np.abs(d.s[~bad]).max() < 10
+
+
 def test_pendulum_small_forcing_is_linear_oscillator():
     # s1'' + sin(s1) = u with tiny constant u: s1 ~ u (1 - cos t) (linearised pendulum)
     x = np.linspace(0.0, 1.0, 200)

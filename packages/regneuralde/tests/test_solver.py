@@ -132,7 +132,7 @@ def test_gradients_against_finite_differences():
     r, lam = reg(-2.0)
     (g,) = torch.autograd.grad(r, lam)
     eps = 1e-6
-    fd = (float(reg(-2.0 + eps)[0]) - float(reg(-2.0 - eps)[0])) / (2 * eps)
+    fd = (reg(-2.0 + eps)[0].item() - reg(-2.0 - eps)[0].item()) / (2 * eps)
     assert abs(float(g) - fd) < 1e-6 * max(1.0, abs(fd))
 
 

@@ -33,7 +33,7 @@ class FNN(nn.Module):
 
 
 def mse(pred: torch.Tensor, target: torch.Tensor) -> float:
-    return float((pred - target).pow(2).mean())
+    return float((pred - target).detach().pow(2).mean())
 
 
 def mse_without_outliers(pred: torch.Tensor, target: torch.Tensor, frac: float = 1e-3) -> float:

@@ -200,7 +200,7 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
             model.zero_grad()
             loss = nn.functional.cross_entropy(model(Xs * scale), ys)
             loss.backward()
-            losses.append(float(loss))
+            losses.append(loss.item())
             grads.append(torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None]))
         kw: dict[str, Any] = {"eps": 1e-10, "dtype": torch.float64}
         a = train_digits(kind, seeds[0], config, data, device, 1.0, config.invariance_epochs, **kw)["auc"]

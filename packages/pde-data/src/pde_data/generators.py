@@ -579,6 +579,7 @@ def generate(
         ds = PDEDataset.load(path)
         ds.meta["n_train"] = n_train
         ds.meta["preset"] = name if preset else None
+        _warn_nonfinite(ds, spec.target)
         return ds
 
     t0 = time.perf_counter()
@@ -614,7 +615,24 @@ def generate(
     ds = PDEDataset(spec.name, data, coords, meta)
     if cache:
         ds.save(path)
+    _warn_nonfinite(ds, spec.target)
     return ds
+
+
+def _warn_nonfinite(ds: PDEDataset, target: str) -> None:
+    """Warn (once per call) about samples whose target is not finite, e.g. a nonlinear-ODE blow-up."""
+    values = ds.data[target]
+    bad = ~np.isfinite(values.reshape(len(values), -1)).all(1)
+    if bad.any():
+        first = np.flatnonzero(bad)[:10].tolist()
+        warnings.warn(
+            f"{int(bad.sum())} of {len(values)} {ds.name} samples have non-finite targets (the solution does not "
+            f"exist on the whole domain, e.g. a finite-time blow-up; sample indices from 0: {first}"
+            f"{' ...' if bad.sum() > 10 else ''}); drop them before training, "
+            f"e.g. keep = np.isfinite(ds.data[{target!r}]).reshape(len(ds.data[{target!r}]), -1).all(1)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def operator_samples(

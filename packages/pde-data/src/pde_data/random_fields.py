@@ -101,7 +101,8 @@ class RBFGRF:
         self.factor = self._factorise()
 
     def _factorise(self) -> np.ndarray:
-        with threadpool_limits(limits=1):  # one BLAS thread: the same factor for every thread setting (see top)
+        # one BLAS thread: the same factor for every thread setting (see the module docstring)
+        with threadpool_limits(limits=1):
             return self._factorise_single_thread()
 
     def _factorise_single_thread(self) -> np.ndarray:

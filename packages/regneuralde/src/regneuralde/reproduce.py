@@ -57,7 +57,7 @@ def analytic_sanity(iters: int) -> dict[str, list[float]]:
     lams, nfes = [], []
     for _ in range(iters):
         _, reg, stats = node(torch.ones(4, dtype=torch.float64))
-        lams.append(float(lam))
+        lams.append(lam.item())
         nfes.append(stats.nfe)
         opt.zero_grad()
         (100 * reg).backward()
