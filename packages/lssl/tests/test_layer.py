@@ -176,6 +176,33 @@ def test_shapes_and_channels():
     assert "d_state=4" in repr(model)
 
 
+def test_postact_glu_gates_the_output_linear():
+    """postact="glu": Linear(H*M -> 2H) then a * sigmoid(b); conv == recurrent == step() still hold."""
+    layer = make(postact="glu", activation="relu")
+    assert layer.out.out_features == 2 * 3 and "postact='glu'" in repr(layer)
+    u = torch.randn(2, 9, 3, dtype=torch.float64)
+    y, _ = layer(u)
+    assert y.shape == (2, 9, 3)
+    with torch.no_grad():
+        K = layer.kernel(9)  # (H, M, L)
+        ssm = torch.zeros(2, 9, 3, 2, dtype=torch.float64)
+        for t in range(9):  # direct causal sum: y_t = sum_i K_i u_{t-i} + D u_t
+            ssm[:, t] = torch.einsum("hmi,bih->bhm", K[..., : t + 1], u[:, : t + 1].flip(1))
+        ssm = ssm + layer.D * u[..., None]
+        a, b = layer.out(torch.relu(ssm.flatten(-2))).chunk(2, dim=-1)
+        torch.testing.assert_close(y, a * torch.sigmoid(b), atol=1e-10, rtol=0)
+        y_rec, x = layer(u, mode="recurrent", return_state=True)
+        torch.testing.assert_close(y, y_rec, atol=1e-10, rtol=0)
+        y_t, _ = layer.step(u[:, 0], layer.default_state(2))
+        torch.testing.assert_close(y_t, y[:, 0], atol=1e-10, rtol=0)
+    model = lssl.DeepLSSL(d_input=2, d_model=4, n_layers=2, d_output=1, d_state=4, postact="glu")
+    assert model(torch.randn(3, 7, 2)).shape == (3, 1)
+    with pytest.raises(ValueError, match="postact must be one of"):
+        lssl.LSSL(d_model=3, postact="swish")
+    with pytest.raises(ValueError, match="postact='glu' needs output_linear=True"):
+        lssl.LSSL(d_model=3, postact="glu", output_linear=False)
+
+
 def test_deep_model_recurrent_mode_matches_conv():
     torch.manual_seed(0)
     model = (

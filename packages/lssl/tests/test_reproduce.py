@@ -51,13 +51,15 @@ def test_cpu_preset_meets_criterion(tmp_path):
 
 
 def test_cpu_preset_follows_spec_protocol():
-    """The cpu preset runs the spec's per-run protocol (only the number of seeds is cut for time): adding
-    problem 800 steps of batch 32, AdamW lr 4e-3, 2 layers H=32 N=64, last-step readout; digits 4 layers
-    H=N=64, 40 epochs of batch 50, lr 4e-3, dropout 0.1, mean pooling, dt in [1e-3, 1e-1]."""
+    """The cpu preset runs the spec's digits protocol (4 layers H=N=64, 40 epochs of batch 50, lr 4e-3, dropout
+    0.1, mean pooling, dt in [1e-3, 1e-1]) and the spec's adding model (2 layers H=32 N=64, fixed A and dt in
+    [1e-3, 1e-1], last-step readout, GRU(64)) with the adding protocol of issue #12: GLU output, ReLU, AdamW lr
+    1e-2, batch 64, 2000 steps, lr x0.2 at 80%, the same for LegS, random A and the GRU."""
     from lssl.reproduce import adding_model, digits_model
 
     c = PRESETS["cpu"]
-    assert (c.add_L, c.add_steps, c.add_batch, c.add_lr) == (512, 800, 32, 4e-3)
+    assert (c.add_L, c.add_steps, c.add_batch, c.add_lr) == (512, 2000, 64, 1e-2)
+    assert (c.add_lr_drop_at, c.add_lr_drop, c.add_activation, c.add_postact) == (0.8, 0.2, "relu", "glu")
     assert (c.add_layers, c.add_H, c.add_N, c.gru_hidden) == (2, 32, 64, 64)
     assert (c.dig_layers, c.dig_H, c.dig_N, c.dig_epochs, c.dig_batch) == (4, 64, 64, 40, 50)
     assert (c.dig_lr, c.dig_dropout, c.dig_pool, c.dig_dt_min, c.dig_dt_max) == (
@@ -69,6 +71,8 @@ def test_cpu_preset_follows_spec_protocol():
     )
     add = adding_model("lssl_legs", c)
     assert add.pool == "last" and add.blocks[0].layer.learn_A == "fixed"
+    assert add.blocks[0].layer.postact == "glu" and add.blocks[0].layer.activation_name == "relu"
+    assert adding_model("lssl_random", c).blocks[0].layer.postact == "glu"
     assert add.blocks[0].layer.dt().min() >= 1e-3 and add.blocks[0].layer.dt().max() <= 1e-1
     assert adding_model("gru", c).pool == "last"
     dig = digits_model("lssl_legs", c)

@@ -30,6 +30,7 @@ from lssl.krylov import causal_conv, krylov
 LEARN_A = ("fixed", "shared", "per_feature")
 DT_INITS = ("random", "uniform")
 ACTIVATIONS = ("gelu", "relu", "tanh", "identity")
+POSTACTS = ("none", "glu")
 INIT_C = ("normal", "uniform", "constant")
 MODES = ("conv", "recurrent")
 TRIDIAG_NAMES = ("dl", "d", "du", "pl", "pr", "c", "b")
@@ -70,6 +71,9 @@ class LSSL(nn.Module):
         discretization: ``bilinear`` (default), ``gbt`` (with ``alpha``), ``zoh``, ``euler``, ``backward_euler``.
         activation: applied to the M channels before the output linear (``gelu``).
         output_linear: position-wise ``Linear(H*M -> H)``; without it the output has ``H*M`` features.
+        postact: ``none`` (default, the LSSL layer) or ``glu``: the output linear maps to ``2H`` features and a
+            gated linear unit ``a * sigmoid(b)`` halves them (the ``postact="glu"`` option of the official
+            S4/LSSL codebase's sequence layers); needs ``output_linear``.
         dropout: dropout after the activation.
         transition_lr, dt_lr: learning rates of A's parameters and of ``log dt`` (no weight decay on either),
             read by :func:`param_groups`.
@@ -93,6 +97,7 @@ class LSSL(nn.Module):
         alpha: float = 0.5,
         activation: str = "gelu",
         output_linear: bool = True,
+        postact: str = "none",
         dropout: float = 0.0,
         transition_lr: float = 1e-4,
         dt_lr: float = 1e-3,
@@ -108,6 +113,11 @@ class LSSL(nn.Module):
         _choice("dt_init", dt_init, DT_INITS)
         _choice("discretization", discretization, METHODS)
         _choice("activation", activation, ACTIVATIONS)
+        _choice("postact", postact, POSTACTS)
+        if postact == "glu" and not output_linear:
+            raise ValueError(
+                "postact='glu' needs output_linear=True (the GLU gates the output linear's 2H features)"
+            )
         _choice("init_C", init_C, INIT_C)
         if measure == "random" and learn_A != "fixed":
             raise ValueError(
@@ -169,7 +179,8 @@ class LSSL(nn.Module):
         self.D = nn.Parameter(D)
         self.act = _activation(activation)
         self.drop = nn.Dropout(dropout)
-        self.out = nn.Linear(H * M, H) if output_linear else None
+        self.postact = postact
+        self.out = nn.Linear(H * M, 2 * H if postact == "glu" else H) if output_linear else None
         self._cache: dict[str, Any] = {}
         self._register_load_state_dict_pre_hook(lambda *a, **k: self.invalidate_cache())
 
@@ -178,7 +189,7 @@ class LSSL(nn.Module):
         return (
             f"d_model={self.d_model}, d_state={self.d_state}, channels={self.channels}, measure={self.measure!r}, "
             f"learn_A={self.learn_A!r}, learn_dt={self.learn_dt}, dt=[{self.dt_min:g}, {self.dt_max:g}], "
-            f"discretization={self.discretization!r}, activation={self.activation_name!r}"
+            f"discretization={self.discretization!r}, activation={self.activation_name!r}, postact={self.postact!r}"
         )
 
     def _apply(self, fn: Any, recurse: bool = True) -> LSSL:  # .to(), .double(), .cuda() drop the cache
@@ -257,9 +268,12 @@ class LSSL(nn.Module):
             )
 
     def _readout(self, y: torch.Tensor) -> torch.Tensor:
-        """``(B, L, H, M)`` SSM outputs -> activation, dropout, output linear."""
+        """``(B, L, H, M)`` SSM outputs -> activation, dropout, output linear (and GLU with ``postact="glu"``)."""
         y = self.drop(self.act(y.flatten(-2)))
-        return self.out(y) if self.out is not None else y
+        if self.out is None:
+            return y
+        y = self.out(y)
+        return nn.functional.glu(y, dim=-1) if self.postact == "glu" else y
 
     def forward(
         self,
