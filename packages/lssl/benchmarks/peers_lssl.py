@@ -1,10 +1,11 @@
 """Side by side: LSSL-f vs S4D (in-package) vs S5 (``s5-pytorch``) on the cpu preset's tasks, matched
 parameter counts, same optimiser and budget, one seed. Writes the ``peers`` table to results/peers.json.
 
-The default budget is ``small``: the first, shorter cpu protocol (adding 250 steps of batch 16; digits
-H = N = 32, 12 epochs, last-step readout, dt in [1e-2, 1]), which is what results/peers.json holds. The cpu
-preset now runs the spec's longer protocol; ``--preset cpu`` runs the side by side at that budget (about
-three times the cpu preset's single-seed time)."""
+``--preset cpu`` (what results/peers.json holds) runs the cpu preset's protocols: digits as the spec (H = N = 64,
+40 epochs, mean pooling) and the adding problem with the protocol under which the LSSL-f learns it (GLU output,
+ReLU, lr 1e-2, batch 64, 2000 steps, one lr drop); S4D and S5 get the same activation and gated output there.
+``--preset small`` is a shorter check (adding 250 steps of batch 16; digits H = N = 32, 12 epochs,
+last-step readout, dt in [1e-2, 1]) for a quick look."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import torch
 from torch import nn
 
 from lssl.baselines import DeepS4D
+from lssl.layer import _activation
 from lssl.model import SequenceModel
 from lssl.reproduce import PRESETS, Config, adding_model, digits_model, run_adding, run_digits
 from paperzoo_shared.results import _jsonable, environment, hardware_label
@@ -42,18 +44,29 @@ BUDGETS: dict[str, Config] = {"small": SMALL, **PRESETS}
 
 
 class S5Layer(nn.Module):
-    """``s5.S5`` (MIMO diagonal SSM, parallel scan) + GELU + Linear, the same interface as :class:`lssl.LSSL`."""
+    """``s5.S5`` (MIMO diagonal SSM, parallel scan) + activation + Linear (optionally gated, ``postact="glu"``),
+    the same interface as :class:`lssl.LSSL`."""
 
-    def __init__(self, d_model: int, d_state: int, dt_min: float, dt_max: float) -> None:
+    def __init__(
+        self,
+        d_model: int,
+        d_state: int,
+        dt_min: float,
+        dt_max: float,
+        activation: str = "gelu",
+        postact: str = "none",
+    ) -> None:
         super().__init__()
         import s5
 
         self.ssm = s5.S5(d_model, d_state, dt_min=dt_min, dt_max=dt_max)
-        self.act = nn.GELU()
-        self.out = nn.Linear(d_model, d_model)
+        self.act = _activation(activation)
+        self.postact = postact
+        self.out = nn.Linear(d_model, 2 * d_model if postact == "glu" else d_model)
 
     def forward(self, u: torch.Tensor, state: Any = None, *, rate: float = 1.0) -> tuple[torch.Tensor, None]:
-        return self.out(self.act(self.ssm(u, step_scale=rate))), None
+        out = self.out(self.act(self.ssm(u, step_scale=rate)))
+        return (nn.functional.glu(out, dim=-1) if self.postact == "glu" else out), None
 
 
 def n_params(m: nn.Module) -> int:
@@ -69,6 +82,8 @@ def s5_model(
     pool: str,
     dropout: float,
     dt: tuple[float, float],
+    activation: str = "gelu",
+    postact: str = "none",
 ) -> nn.Module:
     return SequenceModel(
         d_input=d_input,
@@ -77,7 +92,7 @@ def s5_model(
         d_output=d_output,
         pool=pool,
         dropout=dropout,
-        layer_factory=lambda: S5Layer(H, P, *dt),
+        layer_factory=lambda: S5Layer(H, P, *dt, activation=activation, postact=postact),
     )
 
 
@@ -106,7 +121,7 @@ def saved_activation_mb(model: nn.Module, x: torch.Tensor) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--preset", default="small", choices=list(BUDGETS))
+    parser.add_argument("--preset", default="cpu", choices=list(BUDGETS))
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "peers.json"))
@@ -177,19 +192,23 @@ def main() -> None:
     target = n_params(adding_model("lssl_legs", cfg))
     dt = (1e-3, 1e-1)
     kw = {"d_input": 2, "d_model": cfg.add_H, "n_layers": cfg.add_layers, "d_output": 1, "pool": "last"}
-    n_s4d, _ = matched(target, lambda n: DeepS4D(**kw, d_state=n), [2 * k for k in range(1, cfg.add_N + 1)])
+    # the same layer options as the LSSL-f of the adding protocol (activation, gated output)
+    act = {"activation": cfg.add_activation, "postact": cfg.add_postact}
+    n_s4d, _ = matched(
+        target, lambda n: DeepS4D(**kw, d_state=n, **act), [2 * k for k in range(1, cfg.add_N + 1)]
+    )
     makers = {
         "LSSL-f (ours)": adding_model,
-        f"S4D (ours, N={n_s4d})": lambda _k, _c: DeepS4D(**kw, d_state=n_s4d),
+        f"S4D (ours, N={n_s4d})": lambda _k, _c: DeepS4D(**kw, d_state=n_s4d, **act),
     }
     if have_s5:
         P, _ = matched(
             target,
-            lambda p: s5_model(2, 1, cfg.add_H, cfg.add_layers, p, "last", 0.0, dt),
+            lambda p: s5_model(2, 1, cfg.add_H, cfg.add_layers, p, "last", 0.0, dt, **act),
             list(range(1, cfg.add_N + 1)),
         )
         makers[f"S5 (s5-pytorch, P={P})"] = lambda _k, _c: s5_model(
-            2, 1, cfg.add_H, cfg.add_layers, P, "last", 0.0, dt
+            2, 1, cfg.add_H, cfg.add_layers, P, "last", 0.0, dt, **act
         )
     x_mem = torch.rand(cfg.add_batch, cfg.add_L, 2, device=device)
     base_t = None

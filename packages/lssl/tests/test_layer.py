@@ -277,3 +277,21 @@ def test_s4d_baseline_kernel_matches_recurrence():
     ref = torch.stack([2 * (C * Bb * Ab**i).sum(-1).real for i in range(L)], -1)
     torch.testing.assert_close(k, ref.detach(), atol=1e-10, rtol=0)
     assert s4d(torch.randn(3, L, 2, dtype=torch.float64))[0].shape == (3, L, 2)
+
+
+def test_s4d_baseline_gated_output_and_activation_options():
+    torch.manual_seed(1)
+    s4d = lssl.S4DLayer(d_model=3, d_state=8, activation="relu", postact="glu").double()
+    assert s4d.out.out_features == 6
+    u = torch.randn(2, 10, 3, dtype=torch.float64)
+    y, _ = s4d(u)
+    # the same layer without the gate: its output linear's two halves give a * sigmoid(b)
+    k = s4d.kernel(10)
+    uh = u.transpose(1, 2)
+    conv = torch.stack([(k[:, : t + 1].flip(-1) * uh[..., : t + 1]).sum(-1) for t in range(10)], -1)
+    z = s4d.out(torch.relu((conv + s4d.D[:, None] * uh).transpose(1, 2)))
+    torch.testing.assert_close(y, z[..., :3] * torch.sigmoid(z[..., 3:]), atol=1e-10, rtol=0)
+    with pytest.raises(ValueError, match="postact"):
+        lssl.S4DLayer(d_model=3, postact="swiglu")
+    with pytest.raises(ValueError, match="activation"):
+        lssl.S4DLayer(d_model=3, activation="softplus")

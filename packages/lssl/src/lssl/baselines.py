@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from lssl.layer import _choice, _positive_int
+from lssl.layer import ACTIVATIONS, POSTACTS, _activation, _choice, _positive_int
 from lssl.model import POOLS, SequenceModel
 
 
@@ -16,7 +16,8 @@ class S4DLayer(nn.Module):
     """S4D-Lin: diagonal complex ``A_n = -1/2 + i pi n`` (N/2 conjugate pairs), ZOH, Vandermonde kernel.
 
     ``K_i = 2 Re(sum_n C_n (exp(dt A_n) - 1) / A_n * exp(dt A_n)^i)``: ``O(N L)`` work and no ``N x N``
-    matrices. Same interface as :class:`lssl.LSSL` (``(B, L, H) -> (y, None)``), with GELU and output linear.
+    matrices. Same interface as :class:`lssl.LSSL` (``(B, L, H) -> (y, None)``), with an activation (GELU by
+    default) and the output linear, optionally gated (``postact="glu"``, as :class:`lssl.LSSL`).
     """
 
     def __init__(
@@ -28,8 +29,12 @@ class S4DLayer(nn.Module):
         dt_max: float = 1e-1,
         dropout: float = 0.0,
         lr: float = 1e-3,
+        activation: str = "gelu",
+        postact: str = "none",
     ) -> None:
         super().__init__()
+        _choice("activation", activation, ACTIVATIONS)
+        _choice("postact", postact, POSTACTS)
         H = _positive_int("d_model", d_model)
         N = _positive_int("d_state", d_state)
         if N % 2:
@@ -45,9 +50,10 @@ class S4DLayer(nn.Module):
         for p in (self.log_dt, self.log_A_real, self.A_imag):
             p._optim = {"lr": lr, "weight_decay": 0.0}  # type: ignore[attr-defined]
         self.D = nn.Parameter(torch.randn(H))
-        self.act = nn.GELU()
+        self.act = _activation(activation)
         self.drop = nn.Dropout(dropout)
-        self.out = nn.Linear(H, H)
+        self.postact = postact
+        self.out = nn.Linear(H, 2 * H if postact == "glu" else H)
 
     def extra_repr(self) -> str:
         return f"d_model={self.d_model}, d_state={self.d_state}"
@@ -69,7 +75,8 @@ class S4DLayer(nn.Module):
         uh = u.transpose(1, 2)
         kf = torch.fft.rfft(k, n=2 * L)
         y = torch.fft.irfft(torch.fft.rfft(uh, n=2 * L) * kf, n=2 * L)[..., :L] + self.D[:, None] * uh
-        return self.out(self.drop(self.act(y.transpose(1, 2)))), None
+        out = self.out(self.drop(self.act(y.transpose(1, 2))))
+        return (nn.functional.glu(out, dim=-1) if self.postact == "glu" else out), None
 
 
 class DeepS4D(SequenceModel):
