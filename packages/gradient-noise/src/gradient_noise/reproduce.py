@@ -88,11 +88,13 @@ def run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Result
         paper=PAPER["noise"],
         baseline=mean_std(base_acc),
     )
+    # a diverged seed's loss is NaN: report the mean over the finite seeds and count the others
     res.add_row(
         setting_txt,
-        "final training loss (noise / no noise)",
-        mean_std(out["annealed noise"]["train_loss"]),
-        baseline=mean_std(out["no noise"]["train_loss"]),
+        "final training loss over finite seeds, noise / no noise "
+        f"(diverged seeds: {diverged['annealed noise']} / {diverged['no noise']})",
+        res.summary["annealed noise: train_loss (finite seeds)"],
+        baseline=res.summary["no noise: train_loss (finite seeds)"],
     )
     if config.kaiming_control:
         res.add_row(
