@@ -54,6 +54,9 @@ class Config:
     xor_steps: int = 1000
     xor_grid_k: int = 4
     xor_grid: bool = True
+    # seeds of the precision check: the K >= 4 rates at the judged lr re-measured on this many seeds (0: skip),
+    # to tell a real shortfall from a 20-seed fluctuation (one binomial standard error at p = 0.5 is 0.11)
+    xor_precision_seeds: int = 200
     # digits head swap
     digits: bool = True
     digits_epochs: int = 30
@@ -105,6 +108,7 @@ PRESETS = {
         xor_seeds=8,
         xor_steps=300,
         xor_grid=False,
+        xor_precision_seeds=0,
         digits_epochs=4,
         digits_data_domain=False,
         lm_seeds=1,
@@ -286,6 +290,20 @@ def run_xor(cfg: Config, res: ResultsFile, device: torch.device) -> None:
     res.add_criterion(
         "XOR: nn.Linear converges on no seed", lin_conv == 0, f"{lin_conv} converged runs of nn.Linear"
     )
+    if cfg.xor_precision_seeds > len(seeds):
+        n = cfg.xor_precision_seeds
+        big_ks = [k for k in cfg.xor_ks if k >= 4]
+        prec = xor_runs([(k, judge) for k in big_ks], list(range(n)), cfg.xor_steps, device)
+        prec_rows = []
+        for k in big_ks:
+            rate = prec[(k, judge)]["rate"]
+            prec_rows.append([f"K={k}", f"{rate:.3f}", f"{math.sqrt(rate * (1 - rate) / n):.3f}"])
+        res.add_table(
+            "xor_precision",
+            ["layer", f"rate at lr {judge} (seeds 0-{n - 1})", "binomial standard error"],
+            prec_rows,
+        )
+        res.summary["xor_precision"] = {f"K={k},lr={judge},n={n}": prec[(k, judge)]["rate"] for k in big_ks}
     if cfg.xor_grid:
         k = cfg.xor_grid_k
         red_rows = []
