@@ -64,6 +64,9 @@ class Config:
     L_ablation: tuple[float, ...] = (30.0, 50.0)
     timing_epochs: int = 10
     timing_repeats: int = 3
+    # losses also timed with the model and loss under torch.compile (the analogue of the paper's Keras graph-mode
+    # timing); compiling costs tens of seconds per loss on a CPU
+    timing_compile: tuple[str, ...] = ("bce", "anyloss_f1")
     criteria: bool = True
 
 
@@ -79,6 +82,7 @@ PRESETS = {
         L_ablation=(),
         timing_epochs=3,
         timing_repeats=1,
+        timing_compile=(),
         criteria=False,
     ),
     "cpu": Config(),
@@ -259,7 +263,7 @@ def batch_loss(
     return anyloss(logits.T, y.T, metric, task="multilabel", L=amp, reduction="sum", validate_args=False)
 
 
-def train_cell(
+def make_epoch_runner(
     X: np.ndarray,
     y: np.ndarray,
     folds: list[tuple[int, np.ndarray, np.ndarray]],
@@ -270,8 +274,12 @@ def train_cell(
     L: float | None,
     device: torch.device,
     init_seed: int,
-) -> tuple[list[dict[str, float]], float]:
-    """Train one model per fold (all at once); returns test F1 / balanced accuracy per fold and s/epoch."""
+    compiled: bool = False,
+) -> tuple[Callable[[], None], Ensemble, torch.Tensor]:
+    """One model per fold (stacked), its optimiser and data; returns ``(run_one_epoch, net, X_scaled)``.
+
+    ``compiled=True`` runs the models' forward pass and the loss under ``torch.compile`` (timing only).
+    """
     m = len(folds)
     n, d = X.shape
     n_train = min(
@@ -301,20 +309,47 @@ def train_cell(
     )
     opt = torch.optim.Adam(net.params, lr=model["lr"], eps=1e-7, foreach=True)  # Keras' Adam epsilon
     bs = max(2, int(round(cfg.batch_frac * n_train)))
-    _sync(device)
-    t0 = time.perf_counter()
-    for _ in range(cfg.epochs):
+
+    def forward_loss(xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        return batch_loss(loss, net(xb, train=True), yb, pw, nw, L)
+
+    step_loss = torch.compile(forward_loss, dynamic=False) if compiled else forward_loss
+
+    def run_epoch() -> None:
         perm = torch.stack(
             [t[torch.randperm(len(t), device=device)[:n_train]] for t in tr_lists]
         )  # (M, n_train)
         for start in range(0, n_train, bs):
             idx = perm[:, start : start + bs]
             xb = Xt.gather(1, idx[..., None].expand(-1, -1, d))
-            yb = yt[idx]
-            loss_value = batch_loss(loss, net(xb, train=True), yb, pw, nw, L)
+            loss_value = step_loss(xb, yt[idx])
             opt.zero_grad(set_to_none=True)
             loss_value.backward()
             opt.step()
+
+    return run_epoch, net, Xt
+
+
+def train_cell(
+    X: np.ndarray,
+    y: np.ndarray,
+    folds: list[tuple[int, np.ndarray, np.ndarray]],
+    loss: str | Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    model: dict[str, Any],
+    *,
+    cfg: Config,
+    L: float | None,
+    device: torch.device,
+    init_seed: int,
+) -> tuple[list[dict[str, float]], float]:
+    """Train one model per fold (all at once); returns test F1 / balanced accuracy per fold and s/epoch."""
+    run_epoch, net, Xt = make_epoch_runner(
+        X, y, folds, loss, model, cfg=cfg, L=L, device=device, init_seed=init_seed
+    )
+    _sync(device)
+    t0 = time.perf_counter()
+    for _ in range(cfg.epochs):
+        run_epoch()
     _sync(device)
     seconds_per_epoch = (time.perf_counter() - t0) / max(cfg.epochs, 1)
     out = []
@@ -368,6 +403,38 @@ def time_per_epoch(
     return {k: float(min(v)) for k, v in times.items()}
 
 
+def time_per_epoch_compiled(
+    X: np.ndarray, y: np.ndarray, losses: Sequence[str], cfg: Config, device: torch.device
+) -> dict[str, float]:
+    """Like :func:`time_per_epoch`, with each MLP's forward pass and loss under ``torch.compile``.
+
+    The paper timed its losses in Keras, which runs the training step as a compiled graph; compiling removes the
+    per-operation overhead that dominates eager PyTorch on a model this small, so this is the like-for-like
+    measurement. Compilation (two graphs per loss: forward and backward) happens in two warm-up epochs before
+    the clock starts.
+    """
+    fold = cv_folds(y, cfg.n_splits, [0])[:1]
+    runners = {}
+    for loss in losses:
+        seed_everything(0)
+        run_epoch, _, _ = make_epoch_runner(
+            X, y, fold, loss, PAPER_MLP, cfg=cfg, L=cfg.L, device=device, init_seed=0, compiled=True
+        )
+        run_epoch()
+        run_epoch()
+        runners[loss] = run_epoch
+    times: dict[str, list[float]] = {k: [] for k in losses}
+    for _ in range(cfg.timing_repeats):
+        for loss, run_epoch in runners.items():
+            _sync(device)
+            t0 = time.perf_counter()
+            for _ in range(cfg.timing_epochs):
+                run_epoch()
+            _sync(device)
+            times[loss].append((time.perf_counter() - t0) / cfg.timing_epochs)
+    return {k: float(min(v)) for k, v in times.items()}
+
+
 # --------------------------------------------------------------------------------------------------- run
 
 
@@ -405,6 +472,14 @@ def _run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Resul
             X, y, folds[ds], loss, model, cfg=cfg, L=L, device=device, init_seed=seeds[0]
         )
     timing = time_per_epoch(*data[cfg.datasets[0]], cfg.losses, cfg, device)
+    compiled_losses = [k for k in cfg.timing_compile if k in cfg.losses]
+    if compiled_losses and "bce" not in compiled_losses:
+        raise ValueError("timing_compile must include 'bce' (the reference of the time ratios)")
+    timing_c = (
+        time_per_epoch_compiled(*data[cfg.datasets[0]], compiled_losses, cfg, device)
+        if compiled_losses
+        else {}
+    )
 
     def ms(ds: str, model_name: str, loss: str, metric: str) -> dict[str, float]:
         return mean_std([r[metric] for r in scores[(ds, model_name, loss)]])
@@ -417,6 +492,7 @@ def _run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Resul
         }
     res.summary["time_per_epoch_s"] = {
         "one_model": timing,
+        "one_model_compiled": timing_c,
         "all_folds_batched": {"/".join(k): v for k, v in ensemble_time.items()},
     }
     n_folds = f"{len(seeds)} seeds x {cfg.n_splits} folds"
@@ -464,6 +540,9 @@ def _run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Resul
                     _constant(scores[(ds, "paper", loss)]),
                     f"{batched:.2f}x",
                     f"{timing[loss] / timing['bce']:.2f}x" if ds == cfg.datasets[0] else "—",
+                    f"{timing_c[loss] / timing_c['bce']:.2f}x"
+                    if ds == cfg.datasets[0] and loss in timing_c
+                    else "—",
                 ]
             )
     res.add_table(
@@ -476,6 +555,7 @@ def _run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Resul
             "constant-prediction folds",
             f"time/epoch vs BCE ({len(seeds) * cfg.n_splits} models batched)",
             "time/epoch vs BCE (1 model)",
+            "time/epoch vs BCE (1 model, torch.compile)",
         ],
         rows,
     )
@@ -502,7 +582,7 @@ def _run(config: Config, *, seeds: Sequence[int], device: torch.device) -> Resul
         res.add_table("L_ablation", columns, lrows)
 
     if cfg.criteria:
-        add_criteria(res, cfg, ms, timing)
+        add_criteria(res, cfg, ms, timing, timing_c)
     return res
 
 
@@ -521,7 +601,9 @@ def _fmt(v: dict[str, float]) -> str:
     return f"{v['mean']:.3f} ± {v['std']:.3f}"
 
 
-def add_criteria(res: ResultsFile, cfg: Config, ms: Any, timing: dict[str, float]) -> None:
+def add_criteria(
+    res: ResultsFile, cfg: Config, ms: Any, timing: dict[str, float], timing_c: dict[str, float]
+) -> None:
     """The spec's pass criteria (means over all folds of all seeds)."""
     f1_any = ms("synthetic", "paper", "anyloss_f1", "f1")["mean"]
     f1_strong_bce = ms("synthetic", "strong", "bce", "f1")["mean"]
@@ -561,10 +643,20 @@ def add_criteria(res: ResultsFile, cfg: Config, ms: Any, timing: dict[str, float
             pure <= f1_any + 0.02,
             f"Pure {pure:.3f} vs L=73 {f1_any:.3f}",
         )
+    # the paper's ~1.03x was measured in Keras graph mode: judge like for like (both compiled) when measured,
+    # and always report the eager ratio too
     ratio = timing["anyloss_f1"] / timing["bce"]
-    res.add_criterion(
-        "time per epoch of AnyLoss-F1 <= 1.10x BCE", ratio <= 1.10, f"{ratio:.2f}x (1 paper MLP, CPU)"
-    )
+    if "anyloss_f1" in timing_c:
+        ratio_c = timing_c["anyloss_f1"] / timing_c["bce"]
+        res.add_criterion(
+            "time per epoch of AnyLoss-F1 <= 1.10x BCE (both under torch.compile, as the paper's graph-mode timing)",
+            ratio_c <= 1.10,
+            f"{ratio_c:.2f}x compiled, {ratio:.2f}x eager (1 paper MLP)",
+        )
+    else:
+        res.add_criterion(
+            "time per epoch of AnyLoss-F1 <= 1.10x BCE", ratio <= 1.10, f"{ratio:.2f}x (1 paper MLP, eager)"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
