@@ -68,6 +68,9 @@ class Config:
     # _tversky_head); "uniform" (U[0, 1), official default) is also run as an ablation when digits_init_ablation
     digits_init: str = "normal"
     digits_init_ablation: str | None = "uniform"
+    # seeds of the frozen-backbone precision check: linear vs Tversky adapter heads on this many seeds (0: skip),
+    # since five seeds cannot resolve a difference well below one point
+    digits_frozen_precision_seeds: int = 20
     # whether the 32-d embedding ends in a ReLU (like ResNet's pooled features), for the head swap and for the
     # data-domain study (there it must not: see run_data_domain)
     digits_embed_relu: bool = True
@@ -111,6 +114,7 @@ PRESETS = {
         xor_precision_seeds=0,
         digits_epochs=4,
         digits_data_domain=False,
+        digits_frozen_precision_seeds=0,
         lm_seeds=1,
         lm_vocab=2001,
         lm_n_embd=32,
@@ -383,6 +387,66 @@ def _tversky_head(cfg: Config, init: str | None = None) -> TverskyProjection:
     return TverskyProjection(32, 10, cfg.digits_features, init=init or cfg.digits_init)
 
 
+def _frozen_heads(
+    cfg: Config, backbone: nn.Module, data: Any, seed: int, names: Sequence[str], device: torch.device
+) -> list[tuple[str, float]]:
+    """Test accuracy of new heads (``frozen_linear`` / ``frozen_tversky`` / ``frozen_tversky_ablation``) trained
+    on ``backbone``, frozen."""
+    backbone.requires_grad_(False)
+    out = []
+    for name in names:
+        seed_everything(seed + 1000)
+        init = cfg.digits_init_ablation if name == "frozen_tversky_ablation" else None
+        head: nn.Module = nn.Linear(32, 10) if name == "frozen_linear" else _tversky_head(cfg, init)
+        model = nn.Sequential(backbone, head).to(device)
+        out.append((name, _fit(model, head.parameters(), data, cfg, seed)))
+    return out
+
+
+def run_frozen_precision(cfg: Config, res: ResultsFile, device: torch.device) -> None:
+    """The frozen-backbone comparison on ``cfg.digits_frozen_precision_seeds`` seeds: paired by seed (same split,
+    same frozen backbone), so the per-seed difference Tversky - linear has a much smaller spread than either."""
+    n = cfg.digits_frozen_precision_seeds
+    acc: dict[str, list[float]] = {"frozen_linear": [], "frozen_tversky": []}
+    for seed in progress(range(n), desc="frozen precision"):
+        data = _digits_data(seed, device)
+        seed_everything(seed)
+        lin = nn.Sequential(_backbone(cfg.digits_embed_relu), nn.Linear(32, 10)).to(device)
+        _fit(lin, lin.parameters(), data, cfg, seed)
+        for name, a in _frozen_heads(cfg, lin[0], data, seed, list(acc), device):
+            acc[name].append(a)
+    diff = [a - b for a, b in zip(acc["frozen_tversky"], acc["frozen_linear"], strict=True)]
+    d = mean_std(diff)
+    wins = sum(x > 0 for x in diff)
+    res.summary["digits_frozen_precision"] = {
+        "seeds": n,
+        **{k: mean_std(v) for k, v in acc.items()},
+        "difference": d,
+        "tversky_wins": wins,
+    }
+    res.add_table(
+        "frozen_precision",
+        [f"frozen backbone, seeds 0-{n - 1}", "test accuracy %", "standard error"],
+        [
+            [
+                "linear head",
+                mean_std(acc["frozen_linear"]),
+                f"{mean_std(acc['frozen_linear'])['std'] / math.sqrt(n):.2f}",
+            ],
+            [
+                "Tversky head",
+                mean_std(acc["frozen_tversky"]),
+                f"{mean_std(acc['frozen_tversky'])['std'] / math.sqrt(n):.2f}",
+            ],
+            [
+                f"Tversky - linear, paired by seed (Tversky ahead on {wins} of {n})",
+                d,
+                f"{d['std'] / math.sqrt(n):.2f}",
+            ],
+        ],
+    )
+
+
 def run_digits(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torch.device) -> None:
     arms = ["linear", "tversky", "frozen_linear", "frozen_tversky"]
     ablation = cfg.digits_init_ablation
@@ -400,18 +464,10 @@ def run_digits(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torc
                 tv = nn.Sequential(_backbone(cfg.digits_embed_relu), _tversky_head(cfg, init)).to(device)
                 acc[name].append(_fit(tv, tv.parameters(), data, cfg, seed))
         # frozen backbone (the adapter setting): the backbone trained with the linear head, then frozen
-        backbone = lin[0].requires_grad_(False)
-        for name, init in (
-            ("frozen_linear", None),
-            ("frozen_tversky", None),
-            ("frozen_tversky_ablation", ablation),
+        for name, a in _frozen_heads(
+            cfg, lin[0], data, seed, [n for n in acc if n.startswith("frozen")], device
         ):
-            if name not in acc:
-                continue
-            seed_everything(seed + 1000)
-            head: nn.Module = nn.Linear(32, 10) if name == "frozen_linear" else _tversky_head(cfg, init)
-            model = nn.Sequential(backbone, head).to(device)
-            acc[name].append(_fit(model, head.parameters(), data, cfg, seed))
+            acc[name].append(a)
         res.per_seed.append({"seed": seed, "study": "digits", "metrics": {k: v[-1] for k, v in acc.items()}})
     summ = {k: mean_std(v) for k, v in acc.items()}
     res.summary["digits"] = summ
@@ -455,6 +511,8 @@ def run_digits(cfg: Config, res: ResultsFile, seeds: Sequence[int], device: torc
     res.add_criterion(
         "digits frozen backbone: Tversky >= linear", f_t >= f_l, f"Tversky {f_t:.2f} vs linear {f_l:.2f}"
     )
+    if cfg.digits_frozen_precision_seeds > len(seeds):
+        run_frozen_precision(cfg, res, device)
     if cfg.digits_data_domain:
         run_data_domain(cfg, res, seeds, device)
 
