@@ -285,14 +285,18 @@ def make_epoch_runner(
     n_train = min(
         len(tr) for _, tr, _ in folds
     )  # folds differ by at most a few rows: each epoch drops the extra
-    Xs = np.empty((m, n, d), dtype=np.float32)
+    mu, sd = np.empty((m, d)), np.empty((m, d))
     pos_w, neg_w = np.empty(m), np.empty(m)
     for i, (_, tr, _) in enumerate(folds):  # StandardScaler fit on the training fold
-        mu, sd = X[tr].mean(0), X[tr].std(0)
-        Xs[i] = (X - mu) / np.where(sd > 0, sd, 1.0)
+        mu[i], sd[i] = X[tr].mean(0), X[tr].std(0)
         n1 = y[tr].sum()
         pos_w[i], neg_w[i] = len(tr) / (2 * n1), len(tr) / (2 * (len(tr) - n1))
-    Xt = torch.as_tensor(Xs, device=device)
+    # every fold's scaled copy of X at once, on the device, in float64 then rounded (as numpy would)
+    X64 = torch.as_tensor(X, dtype=torch.float64, device=device)
+    mu_t = torch.as_tensor(mu, device=device)[:, None]
+    sd_t = torch.as_tensor(np.where(sd > 0, sd, 1.0), device=device)[:, None]
+    Xt = ((X64 - mu_t) / sd_t).float()  # (M, n, d)
+    del X64
     yt = torch.as_tensor(y, dtype=torch.float32, device=device)
     tr_lists = [torch.as_tensor(tr, device=device) for _, tr, _ in folds]
     pw = torch.as_tensor(pos_w, dtype=torch.float32, device=device)
