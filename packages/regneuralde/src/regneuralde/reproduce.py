@@ -35,7 +35,7 @@ class Config:
 
 PRESETS = {
     "quick": Config(spiral_iters=15, digits_epochs=2, digits_seeds=1, sanity_iters=10, workers=1, seeds=(0,)),
-    "cpu": Config(workers=4),
+    "cpu": Config(workers=2),  # one process per core of the 2-core reference machine
     "full": Config(spiral_iters=400, digits_epochs=20, digits_seeds=3, seeds=(0, 1, 2)),
 }
 
