@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
 from pathlib import Path
 
@@ -40,6 +41,11 @@ PACKAGES = sorted(
     if not p.parent.name.startswith(("_", "."))
 )
 ALL = ["shared", *PACKAGES]
+TOOLS = ROOT / ".ci" / "tools"
+# what only a reproduction needs: a library never depends on these (its `reproduce` extra does)
+REPRODUCE_ONLY = {"paperzoo-shared", "tqdm", "matplotlib"}
+# top-level modules a library must not import unless its README names the method's need for them
+NOT_IN_LIBRARY = ("paperzoo_shared", "tqdm", "sklearn", "matplotlib")
 ENVS = ROOT / ".nox"
 TEMPLATE = ROOT / "packages" / "_template"
 
@@ -102,6 +108,19 @@ def workspace_deps(dist: str) -> list[str]:
     return found
 
 
+def extras(dist: str) -> dict[str, list[str]]:
+    return dict(pyproject(dist)["project"].get("optional-dependencies", {}))
+
+
+def with_extra(dist: str, extra: str) -> str:
+    """``path[extra]`` when the package declares that extra, else its path."""
+    return f"{pkg_dir(dist)}[{extra}]" if extra in extras(dist) else str(pkg_dir(dist))
+
+
+def req_name(req: str) -> str:
+    return re.split(r"[\s\[<>=!~;]", req, maxsplit=1)[0].lower()
+
+
 def env_python(env: Path) -> Path:
     return env / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
 
@@ -127,10 +146,9 @@ def package_env(session: nox.Session, dist: str, extra: tuple[str, ...] = ()) ->
     if torch:
         session.run(uv(), "pip", "install", "--quiet", "--python", py, *torch, external=True)
     targets = ["-e", str(ROOT / "shared")]
-    for dep in workspace_deps(dist):
-        targets += ["-e", str(pkg_dir(dep))]
-    if dist != "shared":
-        targets += ["-e", str(pkg_dir(dist))]
+    for dep in [*workspace_deps(dist), dist]:
+        if dep != "shared":
+            targets += ["-e", with_extra(dep, "reproduce")]
     session.run(
         uv(),
         "pip",
@@ -175,9 +193,24 @@ def param_all(sessions=ALL):
 
 
 @nox.session
-@param_all()
+@param_all([*ALL, "tools"])
 def tests(session: nox.Session, dist: str) -> None:
-    """CPU tests (not slow, not gpu, not dist)."""
+    """CPU tests (not slow, not gpu, not dist); ``tools`` tests the repository tooling (.ci/tools)."""
+    if dist == "tools":
+        env = package_env(session, "shared")
+        session.chdir(ROOT)
+        run_in(
+            session,
+            env,
+            str(env_python(env)),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(TOOLS / "tests"),
+        )
+        return
     pytest_in(session, dist, "not slow and not gpu and not dist")
 
 
@@ -206,7 +239,7 @@ def dist(session: nox.Session, dist: str) -> None:
 
 
 def pyproject_problems(dist: str) -> list[str]:
-    """The metadata rules every package follows."""
+    """The metadata rules every package follows (layout v2: the library stands alone)."""
     data = pyproject(dist)
     project = data["project"]
     problems = []
@@ -219,30 +252,41 @@ def pyproject_problems(dist: str) -> list[str]:
     if project.get("requires-python") != ">=3.11":
         problems.append(f"{dist}: requires-python must be '>=3.11'")
     shared_version = pyproject("shared")["project"]["version"]
-    for dep in project.get("dependencies", []):
-        name = re.split(r"[\s\[<>=!~;]", dep, maxsplit=1)[0].lower()
-        if name == "paperzoo-shared":
-            spec = dep[len(name) :]
-            lower = re.search(r">=\s*([\d.]+)", spec)
-            upper = re.search(r"<\s*([\d.]+)", spec)
-            if not (lower and upper):
-                problems.append(f"{dist}: dependency {dep!r} needs a lower and an upper bound (>=0.1,<0.2)")
-            elif not (_v(lower.group(1)) <= _v(shared_version) < _v(upper.group(1))):
+    extra_reqs = project.get("optional-dependencies", {})
+    for where, reqs in [("dependencies", project.get("dependencies", []))] + [
+        (f"extra {name!r}", reqs) for name, reqs in extra_reqs.items()
+    ]:
+        for dep in reqs:
+            name = req_name(dep)
+            if dist != "shared" and where == "dependencies" and name in REPRODUCE_ONLY:
                 problems.append(
-                    f"{dist}: {dep!r} does not admit the workspace's paperzoo-shared {shared_version}"
+                    f"{dist}: {dep!r} is needed by the reproduction only: move it to the `reproduce` extra"
                 )
-        elif name == "torch":
-            lower = re.search(r">=\s*([\d.]+)", dep)
-            if not lower or _v(lower.group(1)) > (2, 13):
-                problems.append(
-                    f"{dist}: torch needs a lower bound at or below 2.13 (the local CPU wheel), got {dep!r}"
-                )
-        elif not re.search(r">=", dep):
-            problems.append(f"{dist}: dependency {dep!r} has no lower bound")
+            if name == "paperzoo-shared" or name in PACKAGES:
+                problems += bounded_range_problems(dist, dep, name, shared_version)
+            elif name == "torch":
+                lower = re.search(r">=\s*([\d.]+)", dep)
+                if not lower or _v(lower.group(1)) > (2, 13):
+                    problems.append(
+                        f"{dist}: torch needs a lower bound at or below 2.13 (the local CPU wheel), got {dep!r}"
+                    )
+            elif not re.search(r">=", dep):
+                problems.append(f"{dist}: dependency {dep!r} has no lower bound")
     if dist != "shared":
+        odd = sorted(set(extra_reqs) - {"reproduce", "peers"})
+        if odd:
+            problems.append(f"{dist}: extras {odd}: only `reproduce` and `peers` are used across packages")
+        if "reproduce" not in extra_reqs:
+            problems.append(f"{dist}: no `reproduce` extra (what the reproduction needs beyond the library)")
+        elif not any(req_name(r) == "paperzoo-shared" for r in extra_reqs["reproduce"]):
+            problems.append(f"{dist}: the `reproduce` extra must require paperzoo-shared (the runner)")
         scripts = project.get("scripts", {})
-        if f"{dist}-reproduce" not in scripts:
-            problems.append(f"{dist}: no [project.scripts] {dist}-reproduce")
+        if scripts.get(f"{dist}-reproduce") != f"{import_name(dist)}.reproduce:main":
+            problems.append(
+                f"{dist}: [project.scripts] {dist}-reproduce must be '{import_name(dist)}.reproduce:main'"
+            )
+        if not (folder / "src" / import_name(dist) / "reproduce" / "__init__.py").exists():
+            problems.append(f"{dist}: src/{import_name(dist)}/reproduce/ (one module per study) is missing")
         if "hatchling" not in str(data.get("build-system", {})):
             problems.append(f"{dist}: must build with hatchling")
         info = data.get("tool", {}).get("paperzoo", {})
@@ -256,7 +300,29 @@ def pyproject_problems(dist: str) -> list[str]:
             )
         if not (ROOT / "docs" / "packages" / f"{dist}.md").exists():
             problems.append(f"{dist}: docs/packages/{dist}.md is missing")
+    for module in sorted((folder / "src").rglob("*.py")):
+        n = len(module.read_text(encoding="utf-8").splitlines())
+        if n > MAX_MODULE_LINES:
+            problems.append(
+                f"{dist}: {module.relative_to(ROOT)} has {n} lines (at most {MAX_MODULE_LINES}): split it"
+            )
     return problems
+
+
+MAX_MODULE_LINES = 600
+
+
+def bounded_range_problems(dist: str, dep: str, name: str, shared_version: str) -> list[str]:
+    """A workspace dependency needs ``>=X,<Y`` admitting the workspace's own version."""
+    version = shared_version if name == "paperzoo-shared" else pyproject(name)["project"]["version"]
+    spec = dep[len(name) :]
+    lower = re.search(r">=\s*([\d.]+)", spec)
+    upper = re.search(r"<\s*([\d.]+)", spec)
+    if not (lower and upper):
+        return [f"{dist}: dependency {dep!r} needs a lower and an upper bound (>=0.2,<0.3)"]
+    if not (_v(lower.group(1)) <= _v(version) < _v(upper.group(1))):
+        return [f"{dist}: {dep!r} does not admit the workspace's {name} {version}"]
+    return []
 
 
 def _v(text: str) -> tuple[int, ...]:
@@ -363,8 +429,8 @@ def build(session: nox.Session, dist: str) -> None:
     )
     requires = wheel_requires(wheel)
     shared = [r for r in requires if r.startswith("paperzoo-shared")]
-    if dist != "shared" and not any(re.search(r"<0\.2", r) and re.search(r">=0\.1", r) for r in shared):
-        session.error(f"{wheel.name}: Requires-Dist on paperzoo-shared is {shared}, expected a bounded range")
+    if dist != "shared" and not all("extra ==" in r and "<" in r and ">=" in r for r in shared):
+        session.error(f"{wheel.name}: Requires-Dist on paperzoo-shared is {shared}, expected a bounded extra")
     if any("file:" in r or "@" in r for r in requires):
         session.error(f"{wheel.name}: a requirement points at a path: {requires}")
     session.log(f"{wheel.name}: Requires-Dist {requires}")
@@ -373,8 +439,28 @@ def build(session: nox.Session, dist: str) -> None:
 @nox.session
 @param_all()
 def isolated(session: nox.Session, dist: str) -> None:
-    """Install the built wheel alone (plus the shared wheel) in a bare venv, import it, run its --help."""
+    """The wheel alone in a bare venv: it imports, runs its README snippet and imports none of
+    paperzoo_shared/tqdm/sklearn/matplotlib (unless ``[tool.paperzoo] library-imports`` names the method's need);
+    then with ``[reproduce]``: ``<dist>-reproduce --preset quick`` from an empty folder."""
     isolated_check(session, dist)
+
+
+LIBRARY_CHECK = """
+import json, re, sys, email
+from importlib import metadata
+mod, dist, allowed = sys.argv[1], sys.argv[2], set(json.loads(sys.argv[3]))
+readme = metadata.metadata(dist).get_payload() or ""
+blocks = re.findall(r"```python\\n(.*?)```", readme, flags=re.S)
+assert blocks or dist == "paperzoo-shared", f"{dist}: the README shipped in the wheel has no python snippet"
+namespace = {}
+__import__(mod)
+for block in blocks:
+    exec(compile(block, f"{dist} README", "exec"), namespace)
+mods = {m.split(".")[0] for m in sys.modules}
+leaked = sorted(mods & set(json.loads(sys.argv[4])) - allowed)
+assert not leaked, f"{dist}: importing it and running its README imported {leaked}; declare a method need in [tool.paperzoo] library-imports"
+print(f"{dist}: imported alone, {len(blocks)} README snippet(s) ran; no reproduction-only module imported")
+"""
 
 
 def isolated_check(session: nox.Session, dist: str) -> None:
@@ -391,24 +477,41 @@ def isolated_check(session: nox.Session, dist: str) -> None:
         torch = local_torch()
         if torch:
             session.run(uv(), "pip", "install", "--quiet", "--python", py, *torch, external=True)
-        session.run(
-            uv(),
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            py,
-            "--no-sources",
-            *links,
-            str(wheel),
-            external=True,
-        )
-        session.chdir(work)  # the checkout must not be importable from here
+
+        def install(target: str) -> None:
+            session.run(
+                uv(),
+                "pip",
+                "install",
+                "--quiet",
+                "--python",
+                py,
+                "--no-sources",
+                *links,
+                target,
+                external=True,
+            )
+
+        install(str(wheel))
+        empty = work / "empty"
+        empty.mkdir()
+        session.chdir(empty)  # the checkout must not be importable from here
         mod = import_name(dist)
-        code = f"import {mod}, sys; print({mod}.__name__, {mod}.__version__, {mod}.__file__); assert 'site-packages' in {mod}.__file__"
+        name = pyproject(dist)["project"]["name"]
+        allowed = pyproject(dist).get("tool", {}).get("paperzoo", {}).get("library-imports", [])
+        if dist == "shared":
+            allowed = list(NOT_IN_LIBRARY)
+        code = f"import {mod}; assert 'site-packages' in {mod}.__file__, {mod}.__file__"
         run_in(session, env, py, "-c", code)
+        run_in(
+            session, env, py, "-c", LIBRARY_CHECK, mod, name, json.dumps(allowed), json.dumps(NOT_IN_LIBRARY)
+        )
         if dist != "shared":
-            run_in(session, env, str(env_python(env).parent / f"{dist}-reproduce"), "--help", silent=True)
+            install(f"{name}[reproduce] @ {wheel.as_uri()}")
+            script = str(env_python(env).parent / f"{dist}-reproduce")
+            run_in(session, env, script, "--preset", "quick", "--no-progress", "--device", "cpu", silent=True)
+            check = "from paperzoo_shared.results import Results; r = Results.read('results/quick.json'); print(r.package, 'quick', r.wall_time_s, 's; schema ok')"
+            run_in(session, env, py, "-c", check)
     finally:
         session.chdir(ROOT)
         shutil.rmtree(work, ignore_errors=True)
@@ -417,9 +520,16 @@ def isolated_check(session: nox.Session, dist: str) -> None:
 # ------------------------------------------------------------------------------------ reproduce, results
 
 
+def render_tool(session: nox.Session, *args: str) -> None:
+    """Run the repository's rendering tool (.ci/tools/render.py) with the shared package importable."""
+    env = package_env(session, "shared")
+    run_in(session, env, str(env_python(env)), str(TOOLS / "render.py"), *args)
+
+
 @nox.session
 def reproduce(session: nox.Session) -> None:
-    """Without arguments: quick preset of every package + the catalogue. With DIST: its cpu preset."""
+    """Without arguments: quick preset of every package (a smoke run, never a verdict), then the committed cpu
+    verdicts. With DIST: its cpu preset, written to its results/cpu.json and rendered."""
     chosen = [a for a in session.posargs if not a.startswith("-")]
     flags = [a for a in session.posargs if a.startswith("-")]
     unknown = [d for d in chosen if d not in PACKAGES]
@@ -429,42 +539,21 @@ def reproduce(session: nox.Session) -> None:
         for dist in chosen:
             env = package_env(session, dist)
             out = pkg_dir(dist) / "results" / "cpu.json"
-            run_in(
-                session,
-                env,
-                str(env_python(env).parent / f"{dist}-reproduce"),
-                "--preset",
-                "cpu",
-                "--out",
-                str(out),
-                *flags,
-            )
-            run_in(
-                session,
-                package_env(session, "shared"),
-                str(env_python(ENVS / "env-shared")),
-                "-m",
-                "paperzoo_shared.results",
-                "render",
-                str(pkg_dir(dist)),
-            )
-        run_in(
-            session,
-            package_env(session, "shared"),
-            str(env_python(ENVS / "env-shared")),
-            "-m",
-            "paperzoo_shared.results",
-            "catalogue",
-            str(ROOT),
-        )
+            script = str(env_python(env).parent / f"{dist}-reproduce")
+            run_in(session, env, script, "--preset", "cpu", "--out", str(out), *flags)
+            render_tool(session, "render", str(pkg_dir(dist)))
+        render_tool(session, "catalogue", str(ROOT))
         return
     out_dir = Path(tempfile.mkdtemp(prefix="paperzoo-quick-"))
+    quick = {}
     for dist in PACKAGES:
         env = package_env(session, dist)
+        start = time.perf_counter()
+        script = str(env_python(env).parent / f"{dist}-reproduce")
         run_in(
             session,
             env,
-            str(env_python(env).parent / f"{dist}-reproduce"),
+            script,
             "--preset",
             "quick",
             "--no-progress",
@@ -472,42 +561,31 @@ def reproduce(session: nox.Session) -> None:
             str(out_dir / f"{dist}.json"),
             *flags,
         )
-    shared_env = package_env(session, "shared")
-    code = (
-        "import json, sys, pathlib; from paperzoo_shared.results import catalogue_table;"
-        "d = pathlib.Path(sys.argv[2]); res = {p.stem: json.loads(p.read_text()) for p in d.glob('*.json')};"
-        "print(catalogue_table(sys.argv[1], results_override=res))"
+        quick[dist] = f"quick run ok ({time.perf_counter() - start:.0f} s)"
+    summary = out_dir / "quick-runs.json"
+    summary.write_text(json.dumps(quick))
+    session.log(
+        "Verdicts are those of the committed cpu runs; the quick runs only show that each package runs:"
     )
-    session.log("catalogue (quick preset, run just now):")
-    run_in(session, shared_env, str(env_python(shared_env)), "-c", code, str(ROOT), str(out_dir))
+    render_tool(session, "verdicts", str(ROOT), "--quick", str(summary))
 
 
 @nox.session
 @param_all(PACKAGES)
 def results(session: nox.Session, dist: str) -> None:
-    """Render the package's README tables (and the catalogue) from its results JSON."""
-    env = package_env(session, "shared")
-    run_in(session, env, str(env_python(env)), "-m", "paperzoo_shared.results", "render", str(pkg_dir(dist)))
-    run_in(session, env, str(env_python(env)), "-m", "paperzoo_shared.results", "catalogue", str(ROOT))
+    """Render the package's README tables and figures (and the catalogue) from its results files."""
+    render_tool(session, "render", str(pkg_dir(dist)))
+    render_tool(session, "catalogue", str(ROOT))
 
 
 @nox.session
 def check_results(session: nox.Session) -> None:
-    """Fail when a README table or the catalogue differs from what the results JSON says."""
-    env = package_env(session, "shared")
-    py = str(env_python(env))
-    if PACKAGES:
-        run_in(
-            session,
-            env,
-            py,
-            "-m",
-            "paperzoo_shared.results",
-            "render",
-            "--check",
-            *[str(pkg_dir(d)) for d in PACKAGES],
-        )
-    run_in(session, env, py, "-m", "paperzoo_shared.results", "catalogue", "--check", str(ROOT))
+    """Every results file follows the schema; no README table or the catalogue differs from them."""
+    dirs = [str(pkg_dir(d)) for d in PACKAGES]
+    if dirs:
+        render_tool(session, "validate", *dirs)
+        render_tool(session, "render", "--check", *dirs)
+    render_tool(session, "catalogue", "--check", str(ROOT))
 
 
 @nox.session

@@ -21,9 +21,14 @@ def test_comparison_ratio_and_table(tmp_path):
     assert 0.1 < c.ratio("fast") < 0.6
     table = ratio_table([c])
     assert "| sleep | fast |" in table and "note=x" in table
-    path = write_bench(tmp_path / "bench.json", [c])
+    path = write_bench(tmp_path / "bench.json", [c], package="demo", version="0.1.0")
     data = json.loads(path.read_text())
     assert data["tables"]["bench"]["rows"][1][1] == "fast"
+    assert (
+        data["kind"] == "benchmark"
+        and data["schema"] == 2
+        and set(data["data"]["comparisons"][0]["ratios"]) == {"slow", "fast"}
+    )
 
 
 def test_peak_memory_reports_rss():

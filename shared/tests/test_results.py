@@ -1,18 +1,17 @@
 import json
 import math
-from dataclasses import dataclass
 
 import pytest
 
-from paperzoo_shared.cli import reproduce_cli
 from paperzoo_shared.results import (
-    ResultsFile,
+    Results,
+    SchemaError,
+    atomic_write_text,
     format_value,
-    main,
+    jsonable,
     mean_std,
-    render_catalogue,
-    render_package,
-    replace_blocks,
+    repo_commit,
+    validate,
 )
 
 
@@ -27,139 +26,112 @@ def test_mean_std_sample_std():
 
 def test_format_value():
     assert format_value({"mean": 0.5, "std": 0.01, "n": 3}) == "0.500 ± 0.010 (n=3)"
+    assert format_value({"mean": "nan", "std": "nan", "n": 2}) == "nan ± nan (n=2)"
     assert format_value(None) == "—"
     assert format_value(1.5e-6) == "1.50e-06"
     assert format_value(300) == "300" and format_value(300.0) == "300.000" and format_value(True) == "yes"
 
 
-def make_results():
-    r = ResultsFile(package="demo", version="0.1.0", preset="cpu", config={"a": 1}, seeds=[0, 1])
-    r.add_row("toy", "accuracy", mean_std([0.9, 0.92]), paper="0.95 (Table 1)", baseline="0.80")
-    r.add_criterion("accuracy >= 0.85", True, "0.91")
+def make_results() -> Results:
+    r = Results(package="demo", version="0.1.0", preset="cpu", config={"toy": {"a": 1}}, seeds=[0, 1])
+    r.add_seed(0, {"acc": 0.9}, study="toy")
+    r.add_seed(1, {"acc": 0.92}, study="toy")
+    r.summary["toy.acc"] = mean_std([0.9, 0.92])
+    r.add_row("toy", "accuracy", r.summary["toy.acc"], paper="0.95 (Table 1)", baseline="0.80")
+    r.add_criterion("accuracy >= 0.85", True, "0.91", study="toy")
     r.add_table("speed", ["impl", "ratio"], [["ours", "1.00x"], ["peer", "1.50x"]])
     return r
-
-
-README = """# demo
-
-<!-- results:begin -->
-old
-<!-- results:end -->
-
-Speed:
-
-<!-- results:begin speed -->
-<!-- results:end speed -->
-"""
-
-
-def test_render_and_drift_check(tmp_path):
-    pkg = tmp_path / "demo"
-    (pkg / "results").mkdir(parents=True)
-    (pkg / "README.md").write_text(README)
-    r = make_results()
-    r.finalize(wall_time_s=1.0, device="cpu")
-    r.write(pkg / "results" / "cpu.json")
-    assert render_package(pkg, check=True) == [str(pkg / "README.md")]  # stale: "old"
-    assert render_package(pkg) == [str(pkg / "README.md")]
-    text = (pkg / "README.md").read_text()
-    assert "| toy | accuracy | 0.95 (Table 1) | 0.910 ± 0.014 (n=2) | 0.80 | cpu (CPU-scale) |" in text
-    assert "| ours | 1.00x |" in text and "1/1 met" in text
-    assert render_package(pkg, check=True) == []
-    # a hand edit of a number is caught
-    (pkg / "README.md").write_text(text.replace("0.910 ± 0.014", "0.990 ± 0.001"))
-    assert main(["render", str(pkg), "--check"]) == 1
-    assert main(["render", str(pkg)]) == 0
-    assert main(["render", str(pkg), "--check"]) == 0
 
 
 def test_results_roundtrip(tmp_path):
     r = make_results().finalize(wall_time_s=2.0, device="cpu")
     path = r.write(tmp_path / "x.json")
     data = json.loads(path.read_text())
-    for key in (
-        "package",
-        "version",
-        "commit",
-        "preset",
-        "config",
-        "seeds",
-        "per_seed",
-        "summary",
-        "baseline",
-        "paper",
-        "criteria",
-        "passed",
-        "wall_time_s",
-        "device",
-        "versions",
-        "date",
-    ):
-        assert key in data
-    assert data["passed"] is True
-    back = ResultsFile.read(path)
-    assert back.rows == r.rows and back.passed is True
+    assert data["schema"] == 2 and data["kind"] == "reproduce" and data["passed"] is True
+    assert data["per_seed"][1] == {"seed": 1, "study": "toy", "metrics": {"acc": 0.92}}
+    back = Results.read(path)
+    assert back.rows == r.rows and back.passed is True and back.per_seed == r.per_seed
 
 
-def test_replace_blocks_leaves_unknown_blocks():
-    text = "a\n<!-- catalogue:begin -->\nx\n<!-- catalogue:end -->\nb"
-    assert replace_blocks(text, lambda kind, name: None) == text
-    assert "\ny\n" in replace_blocks(text, lambda kind, name: "y")
+def test_nonfinite_values_are_stored_as_strings(tmp_path):
+    r = make_results()
+    r.summary["toy.loss"] = mean_std([1.0, float("nan")])
+    r.per_seed[0]["metrics"]["loss"] = float("inf")
+    data = json.loads(r.write(tmp_path / "x.json").read_text())
+    assert data["summary"]["toy.loss"]["mean"] == "nan" and data["per_seed"][0]["metrics"]["loss"] == "inf"
 
 
-def test_catalogue(tmp_path):
-    pkg = tmp_path / "packages" / "demo"
-    (pkg / "results").mkdir(parents=True)
-    (pkg / "pyproject.toml").write_text(
-        '[project]\nname = "demo"\nversion = "0.1.0"\n[tool.paperzoo]\npaper = "Demo (2024)"\n'
-        'url = "https://example.org"\nclaim = "it works"\n'
-    )
-    (tmp_path / "README.md").write_text("<!-- catalogue:begin -->\n<!-- catalogue:end -->\n")
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "index.md").write_text("<!-- catalogue:begin -->\n<!-- catalogue:end -->\n")
-    make_results().finalize(wall_time_s=1, device="cpu").write(pkg / "results" / "cpu.json")
-    assert len(render_catalogue(tmp_path)) == 2
-    readme = (tmp_path / "README.md").read_text()
-    assert "[`demo`](packages/demo/)" in readme and "reproduced (1/1 criteria, cpu preset)" in readme
-    assert "(packages/demo.md)" in (tmp_path / "docs" / "index.md").read_text()
-    assert render_catalogue(tmp_path, check=True) == []
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(surprise=1), "unknown key"),
+        (lambda d: d.pop("per_seed"), "missing key"),
+        (lambda d: d.update(per_seed=[]), "every seed"),
+        (lambda d: d.update(schema=1), "schema 1"),
+        (lambda d: d.update(kind="bench"), "kind"),
+        (lambda d: d["summary"].update(nested={"a": {"b": 1}}), "mean_std dict"),
+        (lambda d: d["summary"].update(bad={"mean": 1.0, "std": 0.0, "n": 0}), "positive int"),
+        (lambda d: d["paper"].update(x=0.5), "quote the paper"),
+        (lambda d: d["criteria"][0].update(passed="yes"), "true or false"),
+        (lambda d: d.update(passed=False), "criteria say True"),
+        (lambda d: d["tables"]["speed"]["rows"].append(["only one"]), "1 cells for 2 columns"),
+        (lambda d: d["per_seed"][0].update(fold=3), "unknown key"),
+    ],
+)
+def test_schema_violations_are_named(change, message):
+    data = make_results().to_dict()
+    validate(data)
+    change(data)
+    with pytest.raises(SchemaError, match=message):
+        validate(data, where="demo.json")
 
 
-@dataclass
-class Cfg:
-    n: int = 3
-    seeds: tuple = (0, 1)
+def test_write_refuses_invalid_results_and_keeps_the_old_file(tmp_path):
+    path = make_results().write(tmp_path / "cpu.json")
+    before = path.read_text()
+    bad = make_results()
+    bad.summary["toy.nested"] = {"a": 1}
+    with pytest.raises(SchemaError):
+        bad.write(path)
+    assert path.read_text() == before and list(tmp_path.iterdir()) == [path]
 
 
-def test_reproduce_cli_writes_json(tmp_path, capsys):
-    seen = {}
+def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
+    path = tmp_path / "f.json"
+    atomic_write_text(path, "old")
 
-    def run(cfg, *, seeds, device):
-        seen.update(seeds=seeds, device=str(device), n=cfg.n)
-        r = ResultsFile(package="demo", version="0", preset="", config={}, seeds=[])
-        r.add_row("toy", "m", mean_std([1.0, 1.0]))
-        r.add_criterion("c", True)
-        return r
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
 
-    out = tmp_path / "q.json"
-    res = reproduce_cli(
-        {"quick": Cfg(), "cpu": Cfg(n=5), "full": Cfg()},
-        run,
-        prog="demo-reproduce",
-        argv=["--preset", "cpu", "--out", str(out), "--device", "cpu", "--no-progress"],
-    )
-    assert seen == {"seeds": [0, 1], "device": "cpu", "n": 5}
-    data = json.loads(out.read_text())
-    assert data["preset"] == "cpu" and data["config"]["n"] == 5 and data["seeds"] == [0, 1]
-    assert data["wall_time_s"] >= 0 and data["passed"] is True and res is not None
-    printed = capsys.readouterr().out
-    assert printed.index('"n": 5') < printed.index("| toy |")  # config printed before the table
-    reproduce_cli(
-        {"quick": Cfg(), "cpu": Cfg(), "full": Cfg()},
-        run,
-        prog="demo-reproduce",
-        argv=["--seeds", "7", "--out", str(out), "--device", "cpu"],
-    )
-    assert seen["seeds"] == [7]
-    with pytest.raises(ValueError, match="presets must define"):
-        reproduce_cli({"quick": Cfg()}, run, prog="x", argv=[])
+    monkeypatch.setattr("os.replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write_text(path, "new")
+    assert path.read_text() == "old" and list(tmp_path.iterdir()) == [path]
+
+
+def test_read_reports_invalid_json_with_its_path(tmp_path):
+    (tmp_path / "x.json").write_text("{not json")
+    with pytest.raises(SchemaError, match="x.json: not valid JSON"):
+        Results.read(tmp_path / "x.json")
+
+
+def test_jsonable_converts_tensors_and_tuples():
+    import numpy as np
+
+    assert jsonable({"a": (1, 2), "b": np.float64(0.5), "c": float("-inf")}) == {
+        "a": [1, 2],
+        "b": 0.5,
+        "c": "-inf",
+    }
+
+
+def test_repo_commit_only_inside_the_repository(tmp_path):
+    import paperzoo_shared
+
+    assert repo_commit(tmp_path / "mod.py") is None  # not a checkout
+    commit = repo_commit(paperzoo_shared.__file__)
+    src = paperzoo_shared.__file__
+    if "site-packages" in src:
+        assert commit is None
+    elif commit is not None:
+        assert len(commit) == 40

@@ -22,7 +22,7 @@ def main() -> None:
     comp.add("x * 2", time_fn(lambda: x * 2, device=args.device))
     comp.add("__pkg__.Scale", time_fn(lambda: layer(x), device=args.device))
     print(ratio_table([comp]))
-    write_bench(args.out, [comp], device=args.device)
+    write_bench(args.out, [comp], device=args.device, package="__dist__", version=__pkg__.__version__)
 
 
 if __name__ == "__main__":

@@ -1,24 +1,21 @@
-"""paperzoo-shared: the few utilities every paperzoo paper package uses.
+"""paperzoo-shared: what the paperzoo reproductions need at run time, and nothing a library user needs.
 
-Each module is small and importable without torch; torch is imported inside the functions that need it.
-``ResultsFile`` and ``mean_std`` load on first use, so ``python -m paperzoo_shared.results`` runs cleanly.
+Paper packages depend on it only through their ``reproduce`` extra. Modules: ``runner`` (the command line of
+every ``<dist>-reproduce``), ``results`` (the one results schema), ``bench`` (timing and ratio tables),
+``data`` (offline datasets), ``progress``, ``seed``, ``testing`` (pytest markers). torch is imported inside the
+functions that need it.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
 from paperzoo_shared.progress import progress, set_progress
+from paperzoo_shared.results import Results, mean_std
 from paperzoo_shared.seed import resolve_device, seed_everything
 
-if TYPE_CHECKING:
-    from paperzoo_shared.results import ResultsFile, mean_std
-
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
-    "ResultsFile",
+    "Results",
     "__version__",
     "mean_std",
     "progress",
@@ -26,9 +23,3 @@ __all__ = [
     "seed_everything",
     "set_progress",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name in ("ResultsFile", "mean_std"):
-        return getattr(importlib.import_module("paperzoo_shared.results"), name)
-    raise AttributeError(f"module 'paperzoo_shared' has no attribute {name!r}")

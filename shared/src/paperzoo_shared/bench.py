@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import resource
 import statistics
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from paperzoo_shared.results import _jsonable, environment, hardware_label, markdown_table
+from paperzoo_shared.results import Results, environment, hardware_label, markdown_table, today
 
 
 @dataclasses.dataclass
@@ -28,32 +26,21 @@ class Timing:
         return f"{self.median * 1e3:.3f} ms (min {self.min * 1e3:.3f}, max {self.max * 1e3:.3f}, n={self.repeat})"
 
 
-def _sync(device: Any) -> None:
-    if device is None:
-        return
-    import torch
-
-    dev = torch.device(device)
-    if dev.type == "cuda":
-        torch.cuda.synchronize(dev)
-
-
 def time_fn(fn: Callable[[], Any], warmup: int = 3, repeat: int = 10, device: Any = None) -> Timing:
-    """Time ``fn()``: ``warmup`` untimed calls, then ``repeat`` timed ones, synchronising CUDA around each."""
+    """Time ``fn()`` with ``torch.utils.benchmark.Timer``: ``warmup`` untimed calls, then ``repeat`` timed
+    ones (the Timer synchronises CUDA around each and keeps torch's thread count). ``device`` is accepted for
+    symmetry with :func:`peak_memory`; synchronisation does not depend on it."""
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat}")
     if warmup < 0:
         raise ValueError(f"warmup must be >= 0, got {warmup}")
+    import torch
+    from torch.utils.benchmark import Timer
+
     for _ in range(warmup):
         fn()
-    _sync(device)
-    times = []
-    for _ in range(repeat):
-        _sync(device)
-        t0 = time.perf_counter()
-        fn()
-        _sync(device)
-        times.append(time.perf_counter() - t0)
+    timer = Timer(stmt="fn()", globals={"fn": fn}, num_threads=torch.get_num_threads())
+    times = [timer.timeit(number=1).times[0] for _ in range(repeat)]
     return Timing(median=statistics.median(times), min=min(times), max=max(times), repeat=repeat)
 
 
@@ -122,32 +109,37 @@ def ratio_table(comparisons: Sequence[Comparison]) -> str:
 
 
 def write_bench(
-    path: str | Path, comparisons: Sequence[Comparison], name: str = "bench", device: Any = None
+    path: str | Path,
+    comparisons: Sequence[Comparison],
+    name: str = "bench",
+    device: Any = None,
+    *,
+    package: str,
+    version: str,
+    config: dict[str, Any] | None = None,
 ) -> Path:
-    """Write comparisons as a results JSON whose table ``name`` the README renders (``results:begin bench``)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write comparisons as a benchmark results file whose table ``name`` the README renders
+    (``<!-- results:begin bench -->``); the raw timings go to ``data.comparisons``."""
     hw = hardware_label(device)
-    data = {
-        "kind": "benchmark",
-        "hardware": hw,
-        "versions": environment(device),
-        "date": time.strftime("%Y-%m-%d"),
-        "comparisons": [
-            {
-                "task": c.task,
-                "reference": c.reference,
-                "timings": {k: dataclasses.asdict(v) for k, v in c.timings.items()},
-                "ratios": {k: c.ratio(k) for k in c.timings},
-            }
-            for c in comparisons
-        ],
-        "tables": {
-            name: {
-                "columns": [*BENCH_COLUMNS, "hardware"],
-                "rows": [[*r, hw] for c in comparisons for r in c.rows()],
-            }
-        },
-    }
-    path.write_text(json.dumps(_jsonable(data), indent=2) + "\n", encoding="utf-8")
-    return path
+    res = Results(
+        package=package,
+        version=version,
+        kind="benchmark",
+        preset=name,
+        config=dict(config or {}),
+        device=str(device or "cpu"),
+        hardware=hw,
+        versions=environment(device),
+        date=today(),
+    )
+    res.data["comparisons"] = [
+        {
+            "task": c.task,
+            "reference": c.reference,
+            "timings": {k: dataclasses.asdict(v) for k, v in c.timings.items()},
+            "ratios": {k: c.ratio(k) for k in c.timings},
+        }
+        for c in comparisons
+    ]
+    res.add_table(name, [*BENCH_COLUMNS, "hardware"], [[*r, hw] for c in comparisons for r in c.rows()])
+    return res.write(path)

@@ -1,10 +1,11 @@
-"""Offline datasets as tensors: scikit-learn's bundled sets, stratified splits, an imbalance maker and the
-standard synthetic sets (XOR, spirals, blobs). Nothing here downloads anything.
+"""Offline data of the reproductions: scikit-learn's bundled sets as tensors, the one digits loader, the
+sequence tasks built on it (sequential / permuted digits, the adding problem), stratified splits and an
+imbalance maker. Nothing here downloads anything.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -98,54 +99,102 @@ def make_imbalanced(X: Any, y: Any, ratio: float, seed: int = 0, positive: int =
     return _take(X, keep), _take(y, keep)
 
 
-def make_xor(n: int = 400, *, noise: float = 0.1, seed: int = 0, dtype: Any = None) -> tuple[Any, Any]:
-    """Points around the four corners of [-1, 1]^2; label 1 where the signs of the two coordinates differ."""
-    torch = _torch()
-    g = torch.Generator().manual_seed(seed)
-    corners = torch.tensor([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
-    idx = torch.randint(0, 4, (n,), generator=g)
-    X = corners[idx] + noise * torch.randn(n, 2, generator=g)
-    y = (corners[idx, 0] * corners[idx, 1] < 0).long()
-    return X.to(dtype or torch.float32), y
+Splitter = Literal["sklearn", "per-class"]
 
 
-def make_spirals(
-    n: int = 400,
+def _split(
+    X: Any, y: Any, test_size: float | int, seed: int, splitter: Splitter
+) -> tuple[Any, Any, Any, Any]:
+    """``X_train, y_train, X_test, y_test`` by one of the two stratified splitters."""
+    if splitter == "sklearn":
+        from sklearn.model_selection import train_test_split
+
+        idx = np.arange(len(X))
+        tr, te = train_test_split(idx, test_size=test_size, stratify=_as_numpy(y), random_state=seed)
+        return _take(X, tr), _take(y, tr), _take(X, te), _take(y, te)
+    if splitter == "per-class":
+        if not isinstance(test_size, float):
+            raise ValueError(f"splitter='per-class' takes a fractional test_size, got {test_size!r}")
+        Xtr, Xte, ytr, yte = stratified_split(X, y, test_size=test_size, seed=seed)
+        return Xtr, ytr, Xte, yte
+    raise ValueError(f"splitter must be 'sklearn' or 'per-class', got {splitter!r}")
+
+
+def digits(
     *,
-    n_classes: int = 2,
-    noise: float = 0.1,
-    turns: float = 1.5,
+    test_size: float | int = 0.3,
     seed: int = 0,
+    splitter: Splitter = "sklearn",
+    images: bool = False,
     dtype: Any = None,
-) -> tuple[Any, Any]:
-    """Interleaved Archimedean spirals in 2-d, ``n`` points split evenly over ``n_classes`` arms."""
+) -> tuple[Any, Any, Any, Any]:
+    """scikit-learn's 8x8 digits (1797 images, 10 classes), pixels / 16, split stratified by class.
+
+    Returns ``X_train, y_train, X_test, y_test``; X is ``(N, 64)`` (``(N, 1, 8, 8)`` with ``images``) in
+    ``dtype`` (float32 by default), y int64. ``splitter="sklearn"`` is ``train_test_split(stratify=y,
+    random_state=seed)`` (``test_size`` a fraction or a count); ``"per-class"`` is :func:`stratified_split`
+    (each class rounded on its own). Both are kept because committed results were generated with each.
+    """
     torch = _torch()
-    g = torch.Generator().manual_seed(seed)
-    y = torch.arange(n) % n_classes
-    t = torch.rand(n, generator=g) * turns * 2 * torch.pi
-    r = t / (turns * 2 * torch.pi)
-    angle = t + 2 * torch.pi * y / n_classes
-    X = (
-        torch.stack([r * torch.cos(angle), r * torch.sin(angle)], 1)
-        + noise * torch.randn(n, 2, generator=g) * 0.1
-    )
-    return X.to(dtype or torch.float32), y.long()
+    X, y = load_sklearn("digits", dtype=torch.float64)
+    X = (X / 16.0).to(dtype or torch.float32)
+    Xtr, ytr, Xte, yte = _split(X, y, test_size, seed, splitter)
+    if images:
+        Xtr, Xte = Xtr.reshape(-1, 1, 8, 8), Xte.reshape(-1, 1, 8, 8)
+    return Xtr, ytr, Xte, yte
 
 
-def make_blobs(
-    n: int = 400,
+def sequential_digits(
     *,
-    n_classes: int = 3,
-    dim: int = 2,
-    spread: float = 1.0,
-    sep: float = 4.0,
+    permute: bool = False,
     seed: int = 0,
-    dtype: Any = None,
-) -> tuple[Any, Any]:
-    """Isotropic Gaussian blobs with centres drawn uniformly in ``[-sep, sep]^dim``, balanced classes."""
+    test_size: float | int = 0.2,
+    size: int = 8,
+    splitter: Splitter = "per-class",
+    permutation_rng: Literal["generator", "legacy"] = "generator",
+) -> tuple[Any, Any, Any, Any]:
+    """Digits scanned row by row as sequences of one pixel, the offline stand-in for sequential / permuted MNIST.
+
+    Returns ``X_train (n, L, 1), y_train, X_test (m, L, 1), y_test`` with pixels in [0, 1] and ``L = size**2``
+    (``size > 8`` upsamples the images bilinearly). ``permute`` applies one fixed pixel order drawn with
+    ``seed`` (``permutation_rng="generator"``: ``np.random.default_rng``; ``"legacy"``: ``RandomState``, which
+    layernorm's committed results used). ``seed`` also fixes the split (see :func:`digits`).
+    """
     torch = _torch()
+    if size < 8:
+        raise ValueError(f"size must be >= 8 (the images are 8x8), got {size}")
+    X, y = load_sklearn("digits")  # float32; / 16 is exact
+    X = X / 16.0
+    if size != 8:
+        img = X.reshape(-1, 1, 8, 8)
+        X = torch.nn.functional.interpolate(
+            img, size=(size, size), mode="bilinear", align_corners=False
+        ).reshape(len(X), -1)
+    if permute:
+        if permutation_rng == "generator":
+            perm = np.random.default_rng(seed).permutation(X.shape[1])
+        elif permutation_rng == "legacy":
+            perm = np.random.RandomState(seed).permutation(X.shape[1])
+        else:
+            raise ValueError(f"permutation_rng must be 'generator' or 'legacy', got {permutation_rng!r}")
+        X = X[:, torch.from_numpy(perm)]
+    Xtr, ytr, Xte, yte = _split(X, y, test_size, seed, splitter)
+    return Xtr[..., None], ytr, Xte[..., None], yte
+
+
+def adding_problem(n: int, length: int, *, seed: int = 0) -> tuple[Any, Any]:
+    """Hochreiter & Schmidhuber's adding problem: inputs ``(n, length, 2)``, values ~ U(0, 1) and a marker
+    channel with one 1 in each half; target ``(n,)`` the sum of the two marked values (predicting the mean, 1,
+    gives MSE 1/6)."""
+    torch = _torch()
+    if n < 1 or length < 2:
+        raise ValueError(f"n must be >= 1 and length >= 2, got n={n}, length={length}")
     g = torch.Generator().manual_seed(seed)
-    centres = (torch.rand(n_classes, dim, generator=g) * 2 - 1) * sep
-    y = torch.arange(n) % n_classes
-    X = centres[y] + spread * torch.randn(n, dim, generator=g)
-    return X.to(dtype or torch.float32), y.long()
+    values = torch.rand(n, length, generator=g)
+    first = torch.randint(0, length // 2, (n,), generator=g)
+    second = torch.randint(length // 2, length, (n,), generator=g)
+    rows = torch.arange(n)
+    marker = torch.zeros(n, length)
+    marker[rows, first] = 1.0
+    marker[rows, second] = 1.0
+    return torch.stack([values, marker], dim=-1), values[rows, first] + values[rows, second]

@@ -11,8 +11,6 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from tqdm.auto import tqdm
-
 _ENABLED = True
 
 
@@ -32,8 +30,10 @@ def progress_enabled() -> bool:
     return bool(isatty and isatty())
 
 
-def progress(iterable: Iterable[Any] | None = None, *, disable: bool | None = None, **kwargs: Any) -> tqdm:
+def progress(iterable: Iterable[Any] | None = None, *, disable: bool | None = None, **kwargs: Any) -> Any:
     """``tqdm(iterable, **kwargs)``, disabled unless :func:`progress_enabled` (or ``disable=False``)."""
+    from tqdm.auto import tqdm  # tqdm.auto: a widget in notebooks, a bar in terminals
+
     if disable is None:
         disable = not progress_enabled()
     kwargs.setdefault("dynamic_ncols", True)

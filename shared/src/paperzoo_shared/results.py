@@ -1,43 +1,55 @@
-"""Results files and the tables rendered from them.
+"""The one results schema of paperzoo: every results file (cpu/quick/full presets, gpu checks, peers,
+benchmarks, diagnostics) is a :class:`Results` written as JSON and validated when read or written.
 
-A reproduction writes one JSON file per preset (``results/<preset>.json``) holding everything needed to trust
-its numbers: package and version, commit, preset and full config, seeds, per-seed metrics, mean ± std, the
-baseline, the paper's value with its source, the pass criteria and their outcome, wall time, device, versions
-and date (:class:`ResultsFile`).
+Layout (schema 2)::
 
-README tables are never edited by hand. They sit between markers and are rendered from the JSON files:
+    schema      2
+    kind        "reproduce" | "benchmark" | "peers" | "diagnostic" | "gpu"
+    package     distribution name            version   its version
+    preset      "quick" | "cpu" | "full" (reproduce) or a short name of the run (other kinds)
+    config      the full configuration (plain JSON)          seeds   the seeds, in order
+    per_seed    [{"seed": int, "study": str, "metrics": {name: value}}]     every seed's own numbers
+    summary     {name: value}    ours, usually mean ± std: {"mean", "std", "n"}
+    baseline    {name: value}    the baselines, same layout
+    paper       {name: str}      the paper's number, quoted with its table / figure
+    criteria    [{"name", "passed", "detail", "study"}]
+    rows        [{"setting", "metric", "paper", "ours", "baseline"}]   the README's main table
+    tables      {name: {"columns": [...], "rows": [[...]]}}          extra README tables
+    figures     [{"name", "path", "caption"}]   paths relative to the results file's folder
+    notes       [str]
+    data        {...}            kind-specific raw data (timings, counts, ...), free-form JSON
+    commit      paperzoo commit (only when run inside the repository) or null
+    wall_time_s, device, hardware, versions, date, passed (derived from criteria)
 
-* ``<!-- results:begin -->`` ... ``<!-- results:end -->``: the main table, one row per entry of ``rows`` in
-  every results file of the package except ``quick.json``;
-* ``<!-- results:begin NAME -->`` ... ``<!-- results:end NAME -->``: the named table ``tables[NAME]`` of the
-  first results file that has it (benchmarks write ``results/bench.json`` with such tables);
-* ``<!-- catalogue:begin -->`` ... ``<!-- catalogue:end -->`` in the root README and docs index: one row per
-  package, from its ``pyproject.toml`` (``[tool.paperzoo]``) and ``results/cpu.json``.
-
-``python -m paperzoo_shared.results render PKG_DIR [--check]`` and ``... catalogue REPO_ROOT [--check]`` do
-the rendering; ``--check`` changes nothing and exits 1 when a table differs from what the JSON says.
+A *value* is a number, a string, a bool, null, or a ``mean_std`` dict. Non-finite floats are stored as the
+strings ``"nan"``, ``"inf"``, ``"-inf"`` (JSON has no NaN). Nested dicts in ``summary``/``baseline``/``metrics``
+are not allowed: use dotted names (``"digits.test_acc"``). Unknown keys are an error, never dropped.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as _dt
 import json
 import math
+import os
 import platform
-import re
 import subprocess
-import sys
-import tomllib
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+KINDS = ("reproduce", "benchmark", "peers", "diagnostic", "gpu")
+_NONFINITE = ("nan", "inf", "-inf")
 
 
-def mean_std(values: Iterable[float]) -> dict[str, float]:
+class SchemaError(ValueError):
+    """A results file does not follow the schema; the message names the file, the key and what was expected."""
+
+
+def mean_std(values: Iterable[float]) -> dict[str, Any]:
     """``{"mean", "std", "n"}`` of a sequence; ``std`` is the sample standard deviation (ddof=1, 0 for n=1).
 
     Non-finite values are kept, so a diverged seed shows up as ``nan`` instead of vanishing.
@@ -51,13 +63,17 @@ def mean_std(values: Iterable[float]) -> dict[str, float]:
     return {"mean": mean, "std": std, "n": n}
 
 
+def is_stat(value: Any) -> bool:
+    return isinstance(value, Mapping) and set(value) == {"mean", "std", "n"}
+
+
 def format_value(value: Any, digits: int = 3) -> str:
     """Format a number, a ``mean_std`` dict or a string for a table cell."""
     if value is None:
         return "—"
     if isinstance(value, Mapping) and "mean" in value:
         n = int(value.get("n", 1))
-        m, s = float(value["mean"]), float(value.get("std", 0.0))
+        m, s = _float(value["mean"]), _float(value.get("std", 0.0))
         return f"{_num(m, digits)} ± {_num(s, digits)} (n={n})" if n > 1 else f"{_num(m, digits)} (n=1)"
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -68,6 +84,10 @@ def format_value(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+def _float(x: Any) -> float:
+    return float(x)  # float("nan") / float("inf") parse the stored strings
+
+
 def _num(x: float, digits: int) -> str:
     if not math.isfinite(x):
         return str(x)
@@ -76,31 +96,76 @@ def _num(x: float, digits: int) -> str:
     return f"{x:.{digits}f}"
 
 
-def git_commit(cwd: str | Path | None = None) -> str | None:
-    """The current git commit, or None outside a checkout."""
+def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], digits: int = 3) -> str:
+    """A GitHub-flavoured markdown table; cells go through :func:`format_value`."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    for row in rows:
+        cells = [format_value(c, digits).replace("|", "\\|").replace("\n", " ") for c in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def jsonable(obj: Any) -> Any:
+    """Plain JSON values from tensors, numpy scalars, tuples, paths and dataclasses; non-finite floats become
+    the strings ``"nan"`` / ``"inf"`` / ``"-inf"``."""
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "tolist"):  # numpy arrays/scalars and torch tensors
+        return jsonable(obj.tolist())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return jsonable(dataclasses.asdict(obj))
+    return obj
+
+
+# ------------------------------------------------------------------------------------------ environment
+
+
+def repo_commit(module_file: str | Path | None) -> str | None:
+    """The paperzoo commit when ``module_file`` lies in a paperzoo checkout (``packages/`` or ``shared/`` of a
+    repository whose ``shared/pyproject.toml`` is paperzoo-shared's), else None (an installed wheel)."""
+    if module_file is None:
+        return None
+    here = Path(module_file).resolve().parent
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10, check=True
+            ["git", "rev-parse", "--show-toplevel", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None
+    lines = out.stdout.split()
+    if len(lines) != 2:
+        return None
+    root = Path(lines[0]).resolve()
+    shared = root / "shared" / "pyproject.toml"
+    inside = any(here.is_relative_to(root / top) for top in ("packages", "shared"))
+    if not (inside and shared.exists() and 'name = "paperzoo-shared"' in shared.read_text(encoding="utf-8")):
+        return None
+    return lines[1]
 
 
 def environment(device: Any = None) -> dict[str, Any]:
     """Versions and hardware of this run: python, torch, numpy, platform, device name."""
-    import numpy as np
-
     env: dict[str, Any] = {
         "python": platform.python_version(),
-        "numpy": np.__version__,
         "platform": platform.platform(),
         "processor": platform.machine(),
+        "cpu_count": os.cpu_count(),
     }
     try:
-        import os
+        import numpy as np
 
-        env["cpu_count"] = os.cpu_count()
+        env["numpy"] = np.__version__
         import torch
 
         env["torch"] = torch.__version__
@@ -120,29 +185,34 @@ def hardware_label(device: Any = None) -> str:
     return f"CPU x{env.get('cpu_count', '?')}"
 
 
-@dataclasses.dataclass
-class ResultsFile:
-    """One reproduction run, as written to ``results/<preset>.json``.
+def today() -> str:
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d")
 
-    ``rows`` feed the README's main table; each row is a dict with ``setting``, ``metric``, ``paper`` (a
-    string quoting the paper's number with its table, or None), ``ours`` (a :func:`mean_std` dict) and
-    ``baseline`` (a string or :func:`mean_std` dict, or None). ``tables`` holds extra named tables as
-    ``{"columns": [...], "rows": [[...], ...]}``. ``criteria`` lists ``{"name", "passed", "detail"}``.
-    """
+
+# ------------------------------------------------------------------------------------------------ schema
+
+
+@dataclasses.dataclass
+class Results:
+    """One results file. Studies fill ``per_seed``, ``summary``, ``baseline``, ``paper``, ``criteria``,
+    ``rows``, ``tables`` and ``figures`` through the helpers; the runner fills in the rest."""
 
     package: str
     version: str
-    preset: str
-    config: dict[str, Any]
-    seeds: list[int]
+    kind: str = "reproduce"
+    preset: str = ""
+    config: dict[str, Any] = dataclasses.field(default_factory=dict)
+    seeds: list[int] = dataclasses.field(default_factory=list)
     per_seed: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     summary: dict[str, Any] = dataclasses.field(default_factory=dict)
     baseline: dict[str, Any] = dataclasses.field(default_factory=dict)
-    paper: dict[str, Any] = dataclasses.field(default_factory=dict)
+    paper: dict[str, str] = dataclasses.field(default_factory=dict)
     criteria: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     rows: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     tables: dict[str, Any] = dataclasses.field(default_factory=dict)
+    figures: list[dict[str, str]] = dataclasses.field(default_factory=list)
     notes: list[str] = dataclasses.field(default_factory=list)
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
     commit: str | None = None
     wall_time_s: float | None = None
     device: str = "cpu"
@@ -151,19 +221,19 @@ class ResultsFile:
     date: str = ""
     schema: int = SCHEMA_VERSION
 
-    def add_criterion(self, name: str, passed: bool, detail: str = "") -> bool:
+    # -------------------------------------------------------------------------------------- adding
+
+    def add_seed(self, seed: int, metrics: Mapping[str, Any], *, study: str = "") -> None:
+        """One seed's own numbers (flat: ``{name: value}``)."""
+        self.per_seed.append({"seed": int(seed), "study": study, "metrics": dict(metrics)})
+
+    def add_criterion(self, name: str, passed: bool, detail: str = "", *, study: str = "") -> bool:
         """Record a pass criterion and its outcome; returns ``passed``."""
-        self.criteria.append({"name": name, "passed": bool(passed), "detail": detail})
+        self.criteria.append({"name": name, "passed": bool(passed), "detail": detail, "study": study})
         return bool(passed)
 
     def add_row(
-        self,
-        setting: str,
-        metric: str,
-        ours: Any,
-        *,
-        paper: str | None = None,
-        baseline: Any = None,
+        self, setting: str, metric: str, ours: Any, *, paper: str | None = None, baseline: Any = None
     ) -> None:
         """Add a row to the main README table (``ours`` is usually a :func:`mean_std` dict)."""
         self.rows.append(
@@ -174,6 +244,10 @@ class ResultsFile:
         """Add a named table, rendered between ``<!-- results:begin NAME -->`` markers."""
         self.tables[name] = {"columns": list(columns), "rows": [list(r) for r in rows]}
 
+    def add_figure(self, name: str, path: str, caption: str = "") -> None:
+        """Record a figure (``path`` relative to the results file's folder, e.g. ``cpu_curves.png``)."""
+        self.figures.append({"name": name, "path": str(path), "caption": caption})
+
     @property
     def passed(self) -> bool | None:
         """True when every criterion passed, None when there are none."""
@@ -181,283 +255,171 @@ class ResultsFile:
             return None
         return all(c["passed"] for c in self.criteria)
 
-    def finalize(self, *, wall_time_s: float, device: Any) -> ResultsFile:
-        """Fill in commit, wall time, device, hardware, versions and date."""
-        self.commit = self.commit or git_commit()
+    def finalize(self, *, wall_time_s: float, device: Any, module_file: str | Path | None = None) -> Results:
+        """Fill in commit (inside the repository only), wall time, device, hardware, versions and date."""
+        self.commit = self.commit or repo_commit(module_file)
         self.wall_time_s = round(float(wall_time_s), 2)
         self.device = str(device)
         self.hardware = self.hardware or hardware_label(device)
         self.versions = self.versions or environment(device)
-        self.date = self.date or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d")
+        self.date = self.date or today()
         return self
 
+    # ------------------------------------------------------------------------------------------ I/O
+
     def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
+        d = jsonable(dataclasses.asdict(self))
         d["passed"] = self.passed
-        return _jsonable(d)
+        return d
 
     def write(self, path: str | Path) -> Path:
+        """Validate, then write atomically (a temporary file in the same folder, then ``os.replace``)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        data = self.to_dict()
+        validate(data, where=str(path))
+        atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return path
 
     @classmethod
-    def read(cls, path: str | Path) -> ResultsFile:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        data.pop("passed", None)
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+    def from_dict(cls, data: Mapping[str, Any], where: str = "results") -> Results:
+        validate(data, where=where)
+        d = dict(data)
+        d.pop("passed", None)
+        return cls(**d)
+
+    @classmethod
+    def read(cls, path: str | Path) -> Results:
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise SchemaError(f"{path}: not valid JSON ({err})") from err
+        return cls.from_dict(data, where=str(path))
 
 
-def _jsonable(obj: Any) -> Any:
-    """Turn tensors, numpy scalars, tuples and paths into plain JSON values."""
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, Path):
-        return str(obj)
-    if hasattr(obj, "tolist"):  # numpy arrays/scalars and torch tensors
-        return _jsonable(obj.tolist())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return str(obj)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return _jsonable(dataclasses.asdict(obj))
-    return obj
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``: a failed
+    write leaves the old file as it was."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
-# --------------------------------------------------------------------------------------------- rendering
-
-MAIN_COLUMNS = [
-    "setting",
-    "metric",
-    "paper (source)",
-    "ours (mean ± std, n seeds)",
-    "baseline",
-    "preset",
-    "hardware",
-]
+_TOP = {f.name for f in dataclasses.fields(Results)} | {"passed"}
+_REQUIRED = {"schema", "kind", "package", "version", "preset", "config", "seeds", "per_seed", "criteria"}
 
 
-def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], digits: int = 3) -> str:
-    """A GitHub-flavoured markdown table; cells go through :func:`format_value`."""
-    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-    for row in rows:
-        cells = [format_value(c, digits).replace("|", "\\|").replace("\n", " ") for c in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _preset_label(preset: str) -> str:
-    return f"{preset} (CPU-scale)" if preset in ("quick", "cpu") else preset
-
-
-def main_table(results: Sequence[Mapping[str, Any]]) -> str:
-    """The main README table from results dicts (rows of every file, in order)."""
-    rows = []
-    for res in results:
-        for r in res.get("rows", []):
-            rows.append(
-                [
-                    r.get("setting"),
-                    r.get("metric"),
-                    r.get("paper"),
-                    r.get("ours"),
-                    r.get("baseline"),
-                    _preset_label(str(res.get("preset", "?"))),
-                    res.get("hardware") or "?",
-                ]
+def _check_value(value: Any, where: str) -> None:
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise SchemaError(f"{where}: non-finite float {value!r}; store it as the string {str(value)!r}")
+        return
+    if isinstance(value, Mapping):
+        if not is_stat(value):
+            raise SchemaError(
+                f"{where}: a dict value must be a mean_std dict with keys mean, std, n; got keys "
+                f"{sorted(value)} (use dotted names for nested values)"
             )
-        crit = res.get("criteria") or []
-        if crit:
-            n_pass = sum(bool(c.get("passed")) for c in crit)
-            rows.append(
-                [
-                    "pass criteria",
-                    f"{n_pass}/{len(crit)} met",
-                    None,
-                    "; ".join(f"{'✓' if c.get('passed') else '✗'} {c.get('name')}" for c in crit),
-                    None,
-                    _preset_label(str(res.get("preset", "?"))),
-                    res.get("hardware") or "?",
-                ]
-            )
-    if not rows:
-        return "_No results yet: run the `cpu` preset to generate them._"
-    return markdown_table(MAIN_COLUMNS, rows)
-
-
-def named_table(table: Mapping[str, Any]) -> str:
-    return markdown_table(table["columns"], table["rows"])
-
-
-_BLOCK = re.compile(
-    r"(?P<begin><!-- (?P<kind>results|catalogue):begin(?: (?P<name>[\w.-]+))? -->)\n.*?\n?(?P<end><!-- (?P=kind):end(?: (?P=name))? -->)",
-    re.S,
-)
-
-
-def replace_blocks(text: str, render: Any) -> str:
-    """Replace every marker block with ``render(kind, name)`` (None keeps the block as it is)."""
-
-    def sub(m: re.Match[str]) -> str:
-        body = render(m.group("kind"), m.group("name"))
-        if body is None:
-            return m.group(0)
-        return f"{m.group('begin')}\n{body.strip()}\n{m.group('end')}"
-
-    return _BLOCK.sub(sub, text)
-
-
-def load_package_results(pkg_dir: str | Path) -> list[dict[str, Any]]:
-    """All ``results/*.json`` of a package, cpu first, then full, then the rest alphabetically."""
-    order = {"cpu.json": 0, "full.json": 1, "quick.json": 3}
-    files = sorted(Path(pkg_dir, "results").glob("*.json"), key=lambda p: (order.get(p.name, 2), p.name))
-    out = []
-    for f in files:
-        data = json.loads(f.read_text(encoding="utf-8"))
-        data.setdefault("_file", f.name)
-        out.append(data)
-    return out
-
-
-def render_package_text(text: str, results: Sequence[Mapping[str, Any]]) -> str:
-    """Re-render the marker blocks of a README from the package's results."""
-    main = [r for r in results if r.get("_file") != "quick.json" and r.get("preset") != "quick"]
-
-    def render(kind: str, name: str | None) -> str | None:
-        if kind != "results":
-            return None
-        if name is None:
-            return main_table(main)
-        for res in results:
-            if name in (res.get("tables") or {}):
-                return named_table(res["tables"][name])
-        return f"_No table `{name}` in the results files yet._"
-
-    return replace_blocks(text, render)
-
-
-def render_package(pkg_dir: str | Path, check: bool = False) -> list[str]:
-    """Render the README of one package; returns the files that changed (or would change with ``check``)."""
-    pkg_dir = Path(pkg_dir)
-    results = load_package_results(pkg_dir)
-    changed = []
-    readme = pkg_dir / "README.md"
-    old = readme.read_text(encoding="utf-8")
-    new = render_package_text(old, results)
-    if new != old:
-        changed.append(str(readme))
-        if not check:
-            readme.write_text(new, encoding="utf-8")
-    return changed
-
-
-def package_info(pkg_dir: str | Path) -> dict[str, Any]:
-    """Name, version and ``[tool.paperzoo]`` (paper, url, claim) of a package's pyproject."""
-    data = tomllib.loads(Path(pkg_dir, "pyproject.toml").read_text(encoding="utf-8"))
-    info = dict(data.get("tool", {}).get("paperzoo", {}))
-    info["dist"] = data["project"]["name"]
-    info["version"] = data["project"]["version"]
-    return info
-
-
-def reproduction_status(res: Mapping[str, Any] | None) -> str:
-    if res is None:
-        return "not run yet"
-    crit = res.get("criteria") or []
-    if not crit:
-        return f"{res.get('preset')} preset run, no criteria"
-    n_pass = sum(bool(c.get("passed")) for c in crit)
-    word = "reproduced" if n_pass == len(crit) else "partly reproduced" if n_pass else "not reproduced"
-    return f"{word} ({n_pass}/{len(crit)} criteria, {res.get('preset')} preset)"
-
-
-def catalogue_table(
-    repo_root: str | Path,
-    results_override: Mapping[str, Mapping[str, Any]] | None = None,
-    link: str = "packages/{dir}/",
-) -> str:
-    """The catalogue of every package under ``packages/``: paper, claim, version, reproduction status.
-
-    Status comes from ``results/cpu.json`` unless ``results_override`` maps a dist name to another results dict
-    (what ``nox -s reproduce`` does with its fresh quick runs).
-    """
-    rows = []
-    for pyproject in sorted(Path(repo_root, "packages").glob("*/pyproject.toml")):
-        pkg_dir = pyproject.parent
-        if pkg_dir.name.startswith(("_", ".")):
-            continue
-        info = package_info(pkg_dir)
-        if results_override is not None and info["dist"] in results_override:
-            res: Mapping[str, Any] | None = results_override[info["dist"]]
-        else:
-            cpu = pkg_dir / "results" / "cpu.json"
-            res = json.loads(cpu.read_text(encoding="utf-8")) if cpu.exists() else None
-        paper = info.get("paper", "?")
-        if info.get("url"):
-            paper = f"[{paper}]({info['url']})"
-        rows.append(
-            [
-                f"[`{info['dist']}`]({link.format(dir=pkg_dir.name)})",
-                paper,
-                info.get("claim", ""),
-                info["version"],
-                reproduction_status(res),
-            ]
-        )
-    if not rows:
-        return "_No packages yet._"
-    return markdown_table(["package", "paper", "claim", "version", "reproduction"], rows)
-
-
-def render_catalogue(
-    repo_root: str | Path, check: bool = False, files: Sequence[str] = ("README.md", "docs/index.md")
-) -> list[str]:
-    """Render the catalogue blocks of the root README and the docs index."""
-    changed = []
-    for name in files:
-        path = Path(repo_root, name)
-        if not path.exists():
-            continue
-        old = path.read_text(encoding="utf-8")
-        body = catalogue_table(
-            repo_root, link="packages/{dir}.md" if name.startswith("docs/") else "packages/{dir}/"
-        )
-        new = replace_blocks(old, lambda kind, _name, b=body: b if kind == "catalogue" else None)
-        if new != old:
-            changed.append(str(path))
-            if not check:
-                path.write_text(new, encoding="utf-8")
-    return changed
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m paperzoo_shared.results", description=__doc__.splitlines()[0]
+        for k in ("mean", "std"):
+            v = value[k]
+            if not (isinstance(v, (int, float)) and not isinstance(v, bool)) and v not in _NONFINITE:
+                raise SchemaError(f"{where}.{k}: expected a number, got {v!r}")
+        if not isinstance(value["n"], int) or value["n"] < 1:
+            raise SchemaError(f"{where}.n: expected a positive int, got {value['n']!r}")
+        return
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_value(v, f"{where}[{i}]")
+        return
+    raise SchemaError(
+        f"{where}: expected a number, string, bool, null or mean_std dict, got {type(value).__name__}"
     )
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    p_render = sub.add_parser("render", help="render the README tables of packages from their results JSON")
-    p_render.add_argument("pkg_dirs", nargs="+")
-    p_render.add_argument("--check", action="store_true", help="change nothing; exit 1 on drift")
-    p_cat = sub.add_parser("catalogue", help="render the catalogue of the root README and docs index")
-    p_cat.add_argument("repo_root")
-    p_cat.add_argument("--check", action="store_true")
-    args = parser.parse_args(argv)
-    if args.cmd == "render":
-        changed = [f for d in args.pkg_dirs for f in render_package(d, check=args.check)]
-    else:
-        changed = render_catalogue(args.repo_root, check=args.check)
-    for f in changed:
-        verb = (
-            "differs from its results JSON (edited by hand or stale): re-render it"
-            if args.check
-            else "rendered"
-        )
-        print(f"{f}: {verb}", file=sys.stderr if args.check else sys.stdout)
-    return 1 if (args.check and changed) else 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def _check_keys(obj: Any, allowed: set[str], required: set[str], where: str) -> None:
+    if not isinstance(obj, Mapping):
+        raise SchemaError(f"{where}: expected an object, got {type(obj).__name__}")
+    unknown = set(obj) - allowed
+    if unknown:
+        raise SchemaError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    missing = required - set(obj)
+    if missing:
+        raise SchemaError(f"{where}: missing key(s) {sorted(missing)}")
+
+
+def validate(data: Mapping[str, Any], where: str = "results") -> None:
+    """Raise :class:`SchemaError` unless ``data`` follows the schema (see the module docstring)."""
+    _check_keys(data, _TOP, _REQUIRED, where)
+    if data["schema"] != SCHEMA_VERSION:
+        raise SchemaError(f"{where}: schema {data['schema']!r}, this paperzoo-shared reads {SCHEMA_VERSION}")
+    if data["kind"] not in KINDS:
+        raise SchemaError(f"{where}: kind {data['kind']!r} is not one of {KINDS}")
+    for key in ("package", "version", "preset"):
+        if not isinstance(data[key], str):
+            raise SchemaError(f"{where}.{key}: expected a string, got {data[key]!r}")
+    if not isinstance(data["config"], Mapping):
+        raise SchemaError(f"{where}.config: expected an object")
+    if not (isinstance(data["seeds"], list) and all(isinstance(s, int) for s in data["seeds"])):
+        raise SchemaError(f"{where}.seeds: expected a list of ints, got {data['seeds']!r}")
+    if data["kind"] == "reproduce" and not data["per_seed"]:
+        raise SchemaError(f"{where}.per_seed: a reproduction must record every seed's own values")
+    for i, entry in enumerate(data["per_seed"]):
+        w = f"{where}.per_seed[{i}]"
+        _check_keys(entry, {"seed", "study", "metrics"}, {"seed", "metrics"}, w)
+        if not isinstance(entry["seed"], int):
+            raise SchemaError(f"{w}.seed: expected an int, got {entry['seed']!r}")
+        _check_keys(entry["metrics"], set(entry["metrics"]), set(), f"{w}.metrics")
+        for k, v in entry["metrics"].items():
+            _check_value(v, f"{w}.metrics[{k!r}]")
+    for section in ("summary", "baseline"):
+        for k, v in data.get(section, {}).items():
+            _check_value(v, f"{where}.{section}[{k!r}]")
+    for k, v in data.get("paper", {}).items():
+        if not isinstance(v, str):
+            raise SchemaError(f"{where}.paper[{k!r}]: quote the paper's number with its source as a string")
+    for i, c in enumerate(data["criteria"]):
+        w = f"{where}.criteria[{i}]"
+        _check_keys(c, {"name", "passed", "detail", "study"}, {"name", "passed"}, w)
+        if not isinstance(c["passed"], bool):
+            raise SchemaError(f"{w}.passed: expected true or false, got {c['passed']!r}")
+    for i, r in enumerate(data.get("rows", [])):
+        w = f"{where}.rows[{i}]"
+        _check_keys(r, {"setting", "metric", "paper", "ours", "baseline"}, {"setting", "metric", "ours"}, w)
+        for k in ("ours", "baseline"):
+            _check_value(r.get(k), f"{w}.{k}")
+    for name, t in data.get("tables", {}).items():
+        w = f"{where}.tables[{name!r}]"
+        _check_keys(t, {"columns", "rows"}, {"columns", "rows"}, w)
+        width = len(t["columns"])
+        for j, row in enumerate(t["rows"]):
+            if len(row) != width:
+                raise SchemaError(f"{w}.rows[{j}]: {len(row)} cells for {width} columns")
+            _check_value(row, f"{w}.rows[{j}]")
+    for i, fig in enumerate(data.get("figures", [])):
+        _check_keys(fig, {"name", "path", "caption"}, {"name", "path"}, f"{where}.figures[{i}]")
+    if "passed" in data:
+        crit = data["criteria"]
+        derived = None if not crit else all(c["passed"] for c in crit)
+        if data["passed"] != derived:
+            raise SchemaError(f"{where}.passed is {data['passed']!r} but the criteria say {derived!r}")
+
+
+def read_results(path: str | Path) -> Results:
+    """Read and validate one results file."""
+    return Results.read(path)
+
+
+# v1 name, kept for code written against paperzoo-shared 0.1
+ResultsFile = Results

@@ -1,4 +1,7 @@
-"""__dist__: __Title__."""
+"""__dist__: __Title__.
+
+The library imports torch only; the reproduction (``__pkg__.reproduce``) needs the ``reproduce`` extra.
+"""
 
 from __pkg__.core import Scale
 

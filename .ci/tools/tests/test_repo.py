@@ -1,6 +1,6 @@
 """Tests of the monorepo's tooling (noxfile, scaffolder, CI package selection).
 
-They run from a checkout of the monorepo and skip elsewhere (the shared package's sdist has no noxfile).
+Repository tooling, run by `nox -s tests` as its `tools` entry (never published).
 """
 
 import importlib.util
@@ -8,12 +8,12 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(not (REPO / "noxfile.py").exists(), reason="not in the monorepo checkout")
+REPO = Path(__file__).resolve().parents[3]
 
 
 def load(path: Path, name: str):
@@ -48,7 +48,10 @@ def test_scaffold_creates_a_complete_package(noxfile, mini_repo):
         "LICENSE",
         "src/demo_pkg/__init__.py",
         "src/demo_pkg/py.typed",
-        "src/demo_pkg/reproduce.py",
+        "src/demo_pkg/reproduce/__init__.py",
+        "src/demo_pkg/reproduce/scale.py",
+        "tests/test_protocol.py",
+        "tests/test_bad_inputs.py",
         "tests/conftest.py",
         "tests/test_readme.py",
         "benchmarks/bench_demo_pkg.py",
@@ -62,7 +65,8 @@ def test_scaffold_creates_a_complete_package(noxfile, mini_repo):
             assert "__pkg__" not in text and "__dist__" not in text, f
     pyproject = (target / "pyproject.toml").read_text()
     assert 'name = "demo-pkg"' in pyproject and 'demo-pkg-reproduce = "demo_pkg.reproduce:main"' in pyproject
-    assert '"paperzoo-shared>=0.1,<0.2"' in pyproject
+    assert '"paperzoo-shared>=0.2,<0.3"' in pyproject and "reproduce = [" in pyproject
+    assert "paperzoo-shared" not in pyproject.split("dependencies = [", 1)[1].split("]", 1)[0]
     assert "<!-- results:begin -->" in (target / "README.md").read_text()
     doc = (mini_repo / "docs" / "packages" / "demo-pkg.md").read_text()
     assert '--8<-- "packages/demo-pkg/README.md"' in doc and "::: demo_pkg" in doc
@@ -100,15 +104,28 @@ def test_scaffolded_package_runs(noxfile, mini_repo, tmp_path):
     assert "passed" in res.stdout
 
 
-def test_pyproject_rules_catch_unbounded_shared(noxfile, monkeypatch):
-    good = noxfile.pyproject("shared")
-    assert noxfile.pyproject_problems("shared") == []
+def test_pyproject_rules_catch_leaks_and_unbounded_shared(noxfile, monkeypatch, mini_repo):
+    target = noxfile.scaffold("demo-pkg", root=mini_repo)
+    good = tomllib.loads((target / "pyproject.toml").read_text())
+    real = noxfile.pyproject
+    monkeypatch.setattr(noxfile, "pyproject", lambda dist: good if dist == "demo-pkg" else real(dist))
+    real_dir = noxfile.pkg_dir
+    monkeypatch.setattr(noxfile, "pkg_dir", lambda dist: target if dist == "demo-pkg" else real_dir(dist))
+    expected_in_a_new_package = ("docs/packages", "not filled in")
+    problems = noxfile.pyproject_problems("demo-pkg")
+    assert [p for p in problems if not p.endswith(expected_in_a_new_package) and "docs/packages" not in p] == []
     bad = json.loads(json.dumps(good))
-    bad["project"]["dependencies"] = ["numpy", "paperzoo-shared>=0.1"]
-    monkeypatch.setattr(noxfile, "pyproject", lambda dist: bad)
-    problems = noxfile.pyproject_problems("shared")
+    bad["project"]["dependencies"] = ["numpy", "torch>=2.4", "tqdm>=4"]
+    bad["project"]["optional-dependencies"] = {
+        "reproduce": ["paperzoo-shared>=0.2"],
+        "plot": ["matplotlib>=3"],
+    }
+    monkeypatch.setattr(noxfile, "pyproject", lambda dist: bad if dist == "demo-pkg" else real(dist))
+    problems = noxfile.pyproject_problems("demo-pkg")
     assert any("paperzoo-shared" in p and "upper bound" in p for p in problems)
     assert any("'numpy' has no lower bound" in p for p in problems)
+    assert any("tqdm" in p and "reproduce" in p for p in problems)
+    assert any("'plot'" in p for p in problems)
 
 
 def test_local_torch_reads_the_environment(noxfile, monkeypatch, tmp_path):
@@ -136,8 +153,8 @@ def test_changed_packages_selection():
 
 
 def test_committed_tables_match_their_results():
-    from paperzoo_shared.results import render_catalogue, render_package
-
+    render = load(REPO / ".ci" / "tools" / "render.py", "render_tool")
+    render_catalogue, render_package = render.render_catalogue, render.render_package
     stale = [
         f
         for p in sorted((REPO / "packages").glob("*/pyproject.toml"))
