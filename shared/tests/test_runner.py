@@ -167,3 +167,21 @@ def test_threads_restores_even_on_error():
     assert torch.get_num_threads() == before
     with pytest.raises(ValueError, match="threads"):
         threads(0)
+
+
+def test_missing_optional_dependency_fails_before_running(tmp_path):
+    studies = {"count": dataclasses.replace(STUDIES["count"], requires=("surely_not_a_module_xyz",))}
+    SEEN.clear()
+    with pytest.raises(RuntimeError, match="study count needs surely_not_a_module_xyz"):
+        run_cli("demo", "0", studies, PRESETS, argv=["--out", str(tmp_path / "q.json")])
+    assert SEEN == {}  # nothing ran
+
+
+def test_unwritable_out_keeps_the_run(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert cli("--out", str(blocker / "sub" / "quick.json"), "--no-progress") == 0
+    err = capsys.readouterr().err
+    assert "the results are in" in err
+    saved = err.split("the results are in ")[1].strip()
+    assert json.loads(open(saved).read())["package"] == "demo"

@@ -31,6 +31,7 @@ import argparse
 import ast
 import dataclasses
 import json
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -57,6 +58,7 @@ class Study:
     run: Callable[[Any, Context], None]
     description: str = ""
     draw: Callable[[Context], None] | None = None
+    requires: tuple[str, ...] = ()  # importable modules the study needs, checked before anything runs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -276,6 +278,7 @@ def run_preset(
     missing = [s for s in preset.studies if s not in studies]
     if missing:
         raise ValueError(f"preset names studies {missing} that are not in STUDIES")
+    check_requirements(dist, {name: studies[name] for name in chosen})
     out_path = Path(out) if out else Path("results") / f"{preset_name}.json"
     res = Results(
         package=dist,
@@ -293,10 +296,45 @@ def run_preset(
             studies[name].run(preset.studies[name], ctx)
             print(f"[{dist}-reproduce] study {name}: {time.perf_counter() - t0:.1f} s", flush=True)
     res.finalize(wall_time_s=time.perf_counter() - start, device=dev, module_file=module_file)
-    draw_figures(res, studies, out_path.parent)
+    try:
+        draw_figures(res, studies, out_path.parent)
+    except Exception as err:  # a figure never costs the numbers
+        print(
+            f"drawing the figures failed ({type(err).__name__}: {err}); the results are kept", file=sys.stderr
+        )
     if write:
-        res.write(out_path)
+        print(summary_text(res), flush=True)
+        write_or_fallback(res, out_path)
     return res
+
+
+def check_requirements(dist: str, studies: Mapping[str, Study]) -> None:
+    """Fail before the run, not after an hour, when a study's optional dependency is missing."""
+    import importlib.util
+
+    missing = {
+        name: [m for m in s.requires if importlib.util.find_spec(m) is None] for name, s in studies.items()
+    }
+    missing = {k: v for k, v in missing.items() if v}
+    if missing:
+        listed = "; ".join(f"study {k} needs {', '.join(v)}" for k, v in missing.items())
+        raise RuntimeError(f"{listed}: pip install '{dist}[reproduce]' (or skip it with --only)")
+
+
+def write_or_fallback(res: Results, out: Path) -> Path:
+    """Write the results to ``out``; if that fails, to a named temporary file (a finished run is never lost)."""
+    try:
+        return res.write(out)
+    except OSError as err:
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(prefix=f"{res.package}-{res.preset}-", suffix=".json")
+        import os
+
+        os.close(fd)
+        path = res.write(tmp)
+        print(f"could not write {out} ({err}); the results are in {path}", file=sys.stderr, flush=True)
+        return path
 
 
 def draw_figures(res: Results, studies: Mapping[str, Study], out_dir: Path) -> None:
@@ -409,7 +447,6 @@ def run_cli(
         n_threads=args.threads,
         module_file=module_file,
     )
-    print(summary_text(res), flush=True)
     status = {True: "all met", False: "NOT all met", None: "none"}[res.passed]
     n = len(res.criteria)
     met = sum(c["passed"] for c in res.criteria)
