@@ -67,7 +67,7 @@ def main() -> None:
     else:
         comps = [layer_comparison(1024, 64, 512, args.device), closed_form_comparison(1024)]
     print(ratio_table(comps))
-    write_bench(args.out, comps, device=args.device)
+    write_bench(args.out, comps, device=args.device, package="snnk", version=snnk.__version__)
 
 
 if __name__ == "__main__":

@@ -55,19 +55,3 @@ def test_sklearn_estimator_checks():
 
     check_estimator(BundledRegressor(num_features=32, random_state=0))
     check_estimator(BundledClassifier(num_features=32, random_state=0))
-
-
-def test_bundled_bad_inputs():
-    X = np.ones((5, 3))
-    with pytest.raises(ValueError, match="alpha must be a float >= 0"):
-        BundledRegressor(alpha=-1.0).fit(X, np.arange(5.0))
-    with pytest.raises(ValueError, match="1 sample"):
-        BundledRegressor().fit(X[:1], np.arange(1.0))
-    Xn = X.copy()
-    Xn[0, 0] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
-        BundledRegressor().fit(Xn, np.arange(5.0))
-    with pytest.raises(ValueError, match="feature_map must be"):
-        BundledRegressor(feature_map=3).fit(X, np.arange(5.0))
-    with pytest.raises(ValueError, match="alpha must be >= 0"):
-        ridge_solve(torch.ones(3, 2), torch.ones(3, 1), -1.0)

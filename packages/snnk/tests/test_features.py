@@ -172,32 +172,6 @@ def test_orthogonal_blocks():
     torch.testing.assert_close(block @ block.T, torch.eye(6, dtype=torch.float64), atol=1e-10, rtol=0)
 
 
-def test_bad_inputs():
-    with pytest.raises(ValueError, match="num_features must be >= 1, got 0"):
-        snnk.URFFeatures(4, 0)
-    with pytest.raises(TypeError, match="num_features must be an int"):
-        snnk.ReLUFeatures(4, 1.5)
-    with pytest.raises(ValueError, match="even with antithetic"):
-        snnk.URFFeatures(4, 7)
-    with pytest.raises(ValueError, match="cos, sin, exp"):
-        snnk.URFFeatures(4, 8, activation="swish")
-    with pytest.raises(ValueError, match="relu"):
-        snnk.make_feature_map("swish", 4, 8)
-    with pytest.raises(ValueError, match="equal, non-zero length"):
-        snnk.URFFeatures(4, 8, activation=lambda: ([0.1, 0.2], [1.0]))
-    with pytest.raises(ValueError, match="in_features=4, got shape"):
-        snnk.ReLUFeatures(4, 8)(torch.ones(2, 5))
-    with pytest.raises(ValueError, match="variance_M"):
-        snnk.URFFeatures(4, 8, variance_M=-0.3)
-    with pytest.raises(ValueError, match="no bias"):
-        snnk.ReLUFeatures(4, 8).forward_params(torch.ones(2, 4), torch.ones(2))
-    with pytest.warns(RuntimeWarning, match="normalize=True"):
-        snnk.URFFeatures(4, 8, seed=0)(torch.full((1, 4), 5.0))
-    with pytest.warns(RuntimeWarning, match="radius"):
-        f = snnk.MaclaurinFeatures(2, 8, seed=0)
-        kernel_estimate(f, torch.full((1, 2), 2.0), torch.full((1, 2), 1.0))
-
-
 def test_complex_and_real_paths_agree():
     x, w, b = _pairs(8)
     real = snnk.URFFeatures(D, 64, activation="sin", seed=2).to(torch.float64)

@@ -1,4 +1,5 @@
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,31 @@ def test_quick_preset_direction(tmp_path):
     res = json.loads(out.read_text())
     s = res["summary"]
     for act in ("cos", "sin", "relu", "exp", "tanh"):
-        assert s[f"kernel_{act}_slope"]["mean"] < -0.3, act
-    assert s["digits_acc_b1"]["mean"] > 0.9
-    assert s["digits_acc_b1"]["mean"] >= s["digits_acc_mlp"]["mean"] - 0.05
-    assert s["diabetes_r2_b"]["mean"] > 0.2
-    assert s["adapter_params_snnk"] < s["adapter_params_houlsby"]
+        assert s[f"kernel.kernel_{act}_slope"]["mean"] < -0.3, act
+    assert s["bundled.digits_acc_b1"]["mean"] > 0.9
+    assert s["bundled.digits_acc_b1"]["mean"] >= s["bundled.digits_acc_mlp"]["mean"] - 0.05
+    assert s["bundled.diabetes_r2_b"]["mean"] > 0.2
+    assert s["adapters.adapter_params_snnk"] < s["adapters.adapter_params_houlsby"]
     assert {"kernel_mse", "peers", "replacement", "adapters"} <= set(res["tables"])
+    assert {(e["study"], e["seed"]) for e in res["per_seed"]} == {
+        (study, 0) for study in ("kernel", "bundled", "replacement", "adapters")
+    }
+    assert sorted(f["path"] for f in res["figures"]) == [
+        "quick_adapters_accuracy.png",
+        "quick_kernel_mse.png",
+        "quick_replacement_accuracy.png",
+    ]
+    assert all((tmp_path / f["path"]).stat().st_size > 0 for f in res["figures"])
+
+
+def test_redraw_of_the_committed_cpu_results(tmp_path):
+    """The figures are drawn from a results file alone (here a copy of the committed cpu run)."""
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "cpu.json"
+    shutil.copy(RESULTS / "cpu.json", path)
+    assert main(["--redraw", str(path)]) == 0
+    figures = json.loads(path.read_text())["figures"]
+    assert len(figures) == 3 and all((tmp_path / f["path"]).is_file() for f in figures)
 
 
 @pytest.mark.slow

@@ -1,8 +1,9 @@
 """snnk: Scalable Neural Network Kernels — feed-forward layers as random-feature kernels (Sinha et al., ICLR 2024).
 
 Feature maps (:mod:`snnk.features`), SNNK layers, adapters and bundling (:mod:`snnk.layers`), closed-form fully
-bundled estimators (:mod:`snnk.bundled`, needs scikit-learn) and ``transformers`` integration (:mod:`snnk.hf`,
-imported lazily).
+bundled estimators (:mod:`snnk.bundled`, scikit-learn estimators, imported on first use) and ``transformers``
+integration (:mod:`snnk.hf`, a submodule ``import snnk`` does not load; it never imports ``transformers``). The
+reproduction of the paper's claims is :mod:`snnk.reproduce` (needs the ``reproduce`` extra).
 """
 
 from snnk.features import (
