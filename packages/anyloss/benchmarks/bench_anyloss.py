@@ -1,9 +1,10 @@
 """Speed of AnyLoss against BCE (the loss it replaces) and a peer soft-Dice loss, printed as ratios.
 
 Writes ``results/bench.json`` (table ``bench``: loss forward+backward and one training step, time relative to
-BCE) and ``results/peer.json`` (table ``peer``: AnyLoss-F1 against MONAI's ``DiceLoss`` -- the most used
+BCE) and ``results/peers.json`` (table ``peer``: AnyLoss-F1 against MONAI's ``DiceLoss`` -- the most used
 soft-F1 loss on PyPI that installs without torchvision -- trained on the same folds of the paper's synthetic
-dataset). MONAI is optional: ``pip install monai`` (dependency group ``bench``); without it the peer rows say so.
+dataset). Needs ``pip install "anyloss[reproduce]"``; MONAI is optional (``pip install "anyloss[peers]"``):
+without it the peer rows say so.
 
     python packages/anyloss/benchmarks/bench_anyloss.py [--device cpu|cuda] [--quick]
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import time
 from pathlib import Path
 
@@ -20,9 +20,12 @@ import torch
 import torch.nn.functional as F
 
 import anyloss
-from anyloss.reproduce import PAPER_MLP, PRESETS, cv_folds, load_dataset, train_cell
+from anyloss.reproduce import PRESETS
+from anyloss.reproduce.data import cv_folds, load_dataset
+from anyloss.reproduce.ensemble import PAPER_MLP, train_cell
 from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
-from paperzoo_shared.results import _jsonable, environment, hardware_label, markdown_table, mean_std
+from paperzoo_shared.results import Results, environment, hardware_label, markdown_table, mean_std, today
+from paperzoo_shared.runner import threads
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
@@ -97,12 +100,12 @@ def loss_speed(device: str, quick: bool) -> list[Comparison]:
     return comps
 
 
-def peer_side_by_side(device: str, quick: bool) -> dict:
+def peer_side_by_side(device: str, quick: bool) -> Results:
     """AnyLoss-F1 vs MONAI DiceLoss vs BCE: the paper MLP on the same 5 folds of the synthetic set (one seed)."""
     cfg = dataclasses.replace(
-        PRESETS["cpu"], epochs=30 if quick else 100, synthetic_n=3000 if quick else 10_000
+        PRESETS["cpu"].studies["synthetic"], epochs=30 if quick else 100, n=3000 if quick else 10_000
     )
-    X, y = load_dataset("synthetic", cfg.synthetic_n)
+    X, y = load_dataset("synthetic", cfg.n)
     folds = cv_folds(y, cfg.n_splits, [0])
     dev = torch.device(device)
     candidates: dict[str, object] = {
@@ -114,36 +117,55 @@ def peer_side_by_side(device: str, quick: bool) -> dict:
     if dice is not None:
         peer = type(dice)(sigmoid=True, reduction="sum")  # per-model Dice over its batch, summed over models
         candidates["MONAI DiceLoss (peer)"] = lambda logits, yb: peer(logits[:, None, :], yb[:, None, :])
+    hw = hardware_label(device)
+    res = Results(
+        package="anyloss",
+        version=anyloss.__version__,
+        kind="peers",
+        preset="peers",
+        config={"synthetic": dataclasses.asdict(cfg)},
+        seeds=[0],
+        device=str(dev),
+        hardware=hw,
+        versions=environment(device),
+        date=today(),
+    )
     rows = []
     seconds = {}
+    start = time.perf_counter()
     for name, loss in candidates.items():
         torch.manual_seed(0)
-        scores, sec = train_cell(X, y, folds, loss, PAPER_MLP, cfg=cfg, L=cfg.L, device=dev, init_seed=0)  # type: ignore[arg-type]
+        scores, sec = train_cell(
+            X,
+            y,
+            folds,
+            loss,  # type: ignore[arg-type]
+            PAPER_MLP,
+            epochs=cfg.epochs,
+            batch_frac=cfg.batch_frac,
+            L=cfg.L,
+            device=dev,
+            init_seed=0,
+        )
         seconds[name] = sec
+        for s in scores:
+            res.add_seed(s["seed"], {"loss": name, "fold": s["fold"], "f1": s["f1"], "bacc": s["bacc"]})
         rows.append([name, mean_std([s["f1"] for s in scores]), mean_std([s["bacc"] for s in scores])])
     for row in rows:
         row.append(f"{seconds[row[0]] / seconds['BCE']:.2f}x")
     if dice is None:
         rows.append(["MONAI DiceLoss (peer)", "not installed: pip install monai", None, None])
-    hw = hardware_label(device)
-    table = {
-        "columns": [
-            "loss (paper MLP, synthetic, 1 seed x 5 folds)",
-            "test F1",
-            "test balanced acc.",
-            "time/epoch vs BCE",
-            "hardware",
-        ],
-        "rows": [[*r, hw] for r in rows],
-    }
-    print(markdown_table(table["columns"], table["rows"]))
-    return {
-        "kind": "benchmark",
-        "hardware": hw,
-        "versions": environment(device),
-        "date": time.strftime("%Y-%m-%d"),
-        "tables": {"peer": table},
-    }
+    columns = [
+        "loss (paper MLP, synthetic, 1 seed x 5 folds)",
+        "test F1",
+        "test balanced acc.",
+        "time/epoch vs BCE",
+        "hardware",
+    ]
+    res.add_table("peer", columns, [[*r, hw] for r in rows])
+    res.wall_time_s = round(time.perf_counter() - start, 2)
+    print(markdown_table(columns, res.tables["peer"]["rows"]))
+    return res
 
 
 def main() -> None:
@@ -152,15 +174,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (seconds)")
     parser.add_argument("--out-dir", default=str(RESULTS))
     args = parser.parse_args()
-    if args.device == "cpu":
-        torch.set_num_threads(1)  # a shared 2-core box: 2 intra-op threads only measured contention
-    comps = loss_speed(args.device, args.quick)
-    print(ratio_table(comps))
-    write_bench(Path(args.out_dir) / "bench.json", comps, device=args.device)
-    peer = peer_side_by_side(args.device, args.quick)
-    (Path(args.out_dir) / "peer.json").write_text(
-        json.dumps(_jsonable(peer), indent=2) + "\n", encoding="utf-8"
-    )
+    out = Path(args.out_dir)
+    # a shared 2-core box: 2 intra-op threads only measured contention (restored afterwards)
+    with threads(1 if args.device == "cpu" else None):
+        comps = loss_speed(args.device, args.quick)
+        print(ratio_table(comps))
+        write_bench(
+            out / "bench.json", comps, device=args.device, package="anyloss", version=anyloss.__version__
+        )
+        peer_side_by_side(args.device, args.quick).write(out / "peers.json")
 
 
 if __name__ == "__main__":
