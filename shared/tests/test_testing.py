@@ -45,3 +45,22 @@ def test_require_cuda_fails_gpu_tests_in_a_real_run(pytester, monkeypatch):
     monkeypatch.setenv("RUN_SLOW", "1")
     res = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--runslow")
     res.assert_outcomes(passed=2, errors=1)
+
+
+def test_readme_snippets_and_needs(tmp_path):
+    from paperzoo_shared.testing import readme_snippets, run_readme
+
+    text = (
+        "# x\n```python\nx = 1\n```\n\n```python needs=surely_missing_mod\nraise SystemExit\n```\n"
+        "```python needs=json,reproduce\ny = x + 1\n```\n```bash\nls\n```\n"
+    )
+    blocks = readme_snippets(text)
+    assert [b[0] for b in blocks] == [(), ("surely_missing_mod",), ("json", "reproduce")]
+    (tmp_path / "README.md").write_text(text)
+    assert run_readme("demo", tmp_path / "README.md") == ["surely_missing_mod"]
+    (tmp_path / "README.md").write_text("```python\nassert False, 'snippet ran'\n```\n")
+    with pytest.raises(AssertionError, match="snippet ran"):
+        run_readme("demo", tmp_path / "README.md")
+    (tmp_path / "README.md").write_text("no code")
+    with pytest.raises(AssertionError, match="no python snippet"):
+        run_readme("demo", tmp_path / "README.md")

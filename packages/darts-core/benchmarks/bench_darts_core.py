@@ -3,25 +3,24 @@
 * cost of one search iteration (α step + w step): first order vs second order (finite-difference and exact
   Hessian-vector product), on the NB-digits-3e5o supernet and on a small DARTS-space supernet;
 * accuracy of the finite-difference Hessian-vector product (official radius 0.01) against exact autograd, on
-  the ReLU supernet and on a smooth (Softplus) copy: table ``hvp``;
-* with ``--nni-json`` (from ``peer_nni.py``): side by side with NNI 3.0's DARTS, seconds per search epoch and the
-  ground-truth regret of the derived cells: table ``peer``.
+  the ReLU supernet and on a smooth (Softplus) copy: table ``hvp``.
+
+The side by side with NNI is ``peers.py``. Needs the ``reproduce`` extra (digits, paperzoo-shared).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 import darts_core as dc
-from darts_core.reproduce import Config, run_search
+from darts_core.reproduce.data import digits_splits
 from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
-from paperzoo_shared.results import environment, hardware_label, markdown_table
+from paperzoo_shared.results import Results, markdown_table
+from paperzoo_shared.runner import threads
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
@@ -49,7 +48,7 @@ def step_comparison(
 
 
 def hvp_accuracy(seeds: int = 3) -> list[list[object]]:
-    d = dc.digits_splits(dtype=torch.float64)
+    d = digits_splits(dtype=torch.float64)
     tr, va = (d["train"][0][:64], d["train"][1][:64]), (d["val"][0][:64], d["val"][1][:64])
     dc.register_op(
         "bench_softplus_conv_3x3",
@@ -85,100 +84,41 @@ def hvp_accuracy(seeds: int = 3) -> list[list[object]]:
     return rows
 
 
-def peer_rows(nni_json: Path, device: str) -> list[list[object]]:
-    nni = json.loads(nni_json.read_text(encoding="utf-8"))
-    nb = dc.NBDigits()
-    epochs, seeds = int(nni["epochs"]), [r["seed"] for r in nni["runs"]]
-    data = dc.digits_splits()
-    cfg = Config(epochs=epochs)
-    ours_t, ours_regret, ours_cells = [], [], []
-    for seed in seeds:
-        t0 = time.perf_counter()
-        hist = run_search(cfg, seed, epochs, 1, data, torch.device(device))
-        ours_t.append((time.perf_counter() - t0) / epochs)
-        ours_regret.append(nb.regret(hist[-1]["genotype"]))
-        ours_cells.append(str(hist[-1]["genotype"]))
-    nni_t = [r["s_per_epoch"] for r in nni["runs"]]
-    nni_regret = [nb.regret(r["ops"]) for r in nni["runs"]]
-    nni_cells = [nb.key(r["ops"]) for r in nni["runs"]]
-    ref = sum(nni_t) / len(nni_t)
-    mean = lambda v: sum(v) / len(v)  # noqa: E731
-    return [
-        [
-            "darts-core (first order)",
-            f"{mean(ours_t):.3f}",
-            f"{mean(ours_t) / ref:.2f}x",
-            f"{mean(ours_regret):.3f}",
-            "; ".join(ours_cells),
-            str(len(seeds)),
-        ],
-        [
-            nni["peer"],
-            f"{ref:.3f}",
-            "1.00x",
-            f"{mean(nni_regret):.3f}",
-            "; ".join(nni_cells),
-            str(len(seeds)),
-        ],
-        ["random architecture (exact expectation)", "—", "—", f"{nb.random_regret():.3f}", "—", "—"],
+HVP_COLUMNS = ["network", "radius r (ε = r/‖v‖)", "mean rel. error vs exact", "max rel. error", "seeds"]
+
+
+def step_comparisons(device: str, repeat: int) -> list[Comparison]:
+    torch.manual_seed(0)
+    d = digits_splits()
+    x, y = d["train"][0][:100].to(device), d["train"][1][:100].to(device)
+    nb_model = dc.Supernet(dc.nb_digits_space(), C=8, layers=1, in_channels=1).to(device)
+    comps = [
+        step_comparison("search step, NB-digits-3e5o supernet, batch 100", nb_model, x, y, device, repeat)
     ]
+    big = dc.Supernet(dc.DARTS_SPACE, C=8, layers=5, in_channels=3).to(device)
+    xb, yb = torch.randn(16, 3, 16, 16, device=device), torch.randint(0, 10, (16,), device=device)
+    comps.append(
+        step_comparison(
+            "search step, DARTS space C=8, 5 cells, 16x16, batch 16", big, xb, yb, device, max(3, repeat // 2)
+        )
+    )
+    return comps
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument(
-        "--nni-json", default=None, help="output of peer_nni.py (adds the side-by-side table)"
-    )
     parser.add_argument("--out", default=str(RESULTS / "bench.json"))
     args = parser.parse_args()
-    if args.device == "cpu":
-        torch.set_num_threads(1)
-    torch.manual_seed(0)
-    d = dc.digits_splits()
-    x, y = d["train"][0][:100].to(args.device), d["train"][1][:100].to(args.device)
-    nb_model = dc.Supernet(dc.nb_digits_space(), C=8, layers=1, in_channels=1).to(args.device)
-    comps = [
-        step_comparison(
-            "search step, NB-digits-3e5o supernet, batch 100", nb_model, x, y, args.device, args.repeat
-        )
-    ]
-    big = dc.Supernet(dc.DARTS_SPACE, C=8, layers=5, in_channels=3).to(args.device)
-    xb, yb = torch.randn(16, 3, 16, 16, device=args.device), torch.randint(0, 10, (16,), device=args.device)
-    comps.append(
-        step_comparison(
-            "search step, DARTS space C=8, 5 cells, 16x16, batch 16",
-            big,
-            xb,
-            yb,
-            args.device,
-            max(3, args.repeat // 2),
-        )
-    )
-    print(ratio_table(comps))
-    path = write_bench(args.out, comps, device=args.device)
-    data = json.loads(path.read_text(encoding="utf-8"))
-    hvp_cols = ["network", "radius r (ε = r/‖v‖)", "mean rel. error vs exact", "max rel. error", "seeds"]
-    data["tables"]["hvp"] = {"columns": hvp_cols, "rows": hvp_accuracy()}
-    print(markdown_table(hvp_cols, data["tables"]["hvp"]["rows"]))
-    if args.nni_json:
-        cols = [
-            "implementation",
-            "s / search epoch",
-            "time / NNI",
-            "mean ground-truth regret",
-            "derived cells",
-            "seeds",
-        ]
-        rows = peer_rows(Path(args.nni_json), args.device)
-        data["tables"]["peer"] = {
-            "columns": [*cols, "hardware"],
-            "rows": [[*r, hardware_label(args.device)] for r in rows],
-        }
-        data["peer_versions"] = environment(args.device)
-        print(markdown_table(cols, rows))
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    with threads(1 if args.device == "cpu" else None):
+        comps = step_comparisons(args.device, args.repeat)
+        print(ratio_table(comps))
+        path = write_bench(args.out, comps, device=args.device, package="darts-core", version=dc.__version__)
+        res = Results.read(path)
+        res.add_table("hvp", HVP_COLUMNS, hvp_accuracy())
+    print(markdown_table(HVP_COLUMNS, res.tables["hvp"]["rows"]))
+    res.write(path)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ Same supernet as ours (stem Conv3x3(1->8)+BN, one 3-edge cell of the 5 NB201 ops
 Linear), same data (600 train digits for w, 600 val digits for α), same epochs, first order; NNI's defaults
 otherwise (α: Adam lr 3e-3 as in our cpu preset, betas (0.5, 0.999), wd 1e-3; w: SGD momentum 0.9, lr 0.05 constant, no cosine
 schedule and no gradient clipping in NNI's Classification evaluator). Writes seconds per epoch and the
-derived genotypes; ``bench_darts_core.py --nni-json`` turns them into ground-truth regret.
+derived genotypes; ``peers.py --nni-json`` runs our side and turns both into ground-truth regret
+(``results/peers.json``).
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ def main() -> None:
     from nni.nas.nn.pytorch import LayerChoice, ModelSpace
     from nni.nas.strategy import DARTS
 
-    from darts_core.data import digits_splits
     from darts_core.ops import make_op
+    from darts_core.reproduce.data import digits_splits
     from darts_core.spaces import NB201_PRIMITIVES
 
     parser = argparse.ArgumentParser()

@@ -6,8 +6,10 @@ import torch.nn.functional as F
 from torch.func import functional_call
 
 import darts_core as dc
-from darts_core.bench.build import canonical_ops, genotype_from_ops
-from darts_core.bench.parallel import SeedParallelCellNet
+from darts_core.bench import genotype_from_ops
+from darts_core.reproduce.data import digits_splits
+from darts_core.reproduce.nb_table import canonical_ops
+from darts_core.reproduce.seed_parallel import SeedParallelCellNet
 
 torch.set_num_threads(1)
 
@@ -281,7 +283,7 @@ def test_architect_step_updates_only_alpha():
 
 
 def test_search_is_deterministic_and_checkpoints_resume(tmp_path):
-    d = dc.digits_splits()
+    d = digits_splits()
 
     class Interrupt(Exception):
         pass
@@ -296,7 +298,7 @@ def test_search_is_deterministic_and_checkpoints_resume(tmp_path):
         model = dc.Supernet(dc.nb_digits_space(), C=4, layers=1, in_channels=1)
         tr = dc.TensorLoader(d["train"][0][:100], d["train"][1][:100], batch_size=50, seed=0)
         va = dc.TensorLoader(d["val"][0][:100], d["val"][1][:100], batch_size=50, seed=1)
-        return dc.search(model, tr, va, epochs, w_lr=0.05, arch_lr=3e-3, show_progress=False, **kw)
+        return dc.search(model, tr, va, epochs, w_lr=0.05, arch_lr=3e-3, **kw)
 
     a, b = go(3), go(3)
     assert a.genotype == b.genotype
@@ -316,7 +318,7 @@ def test_search_is_deterministic_and_checkpoints_resume(tmp_path):
 
 
 def test_callbacks_and_custom_selection_rule():
-    d = dc.digits_splits()
+    d = digits_splits()
     seen = []
 
     class CB:
@@ -329,39 +331,9 @@ def test_callbacks_and_custom_selection_rule():
     torch.manual_seed(0)
     model = dc.Supernet(dc.nb_digits_space(), C=4, layers=1, in_channels=1)
     tr = dc.TensorLoader(d["train"][0][:100], d["train"][1][:100], batch_size=50)
-    res = dc.search(model, tr, tr, 2, callbacks=[CB()], rule=all_conv, show_progress=False)
+    res = dc.search(model, tr, tr, 2, callbacks=[CB()], rule=all_conv)
     assert seen == [0, 1]
     assert res.genotype.ops() == ["nor_conv_3x3"] * 3
-
-
-# ------------------------------------------------------------------------------------------- bad inputs
-
-
-def test_bad_inputs_have_clear_errors():
-    with pytest.raises(KeyError, match="registered ops"):
-        dc.nb_digits_space(primitives=("none", "conv_9x9"))
-    with pytest.raises(ValueError, match="layers must be >= 3"):
-        dc.Supernet(dc.DARTS_SPACE, layers=2)
-    model = dc.Supernet(dc.nb_digits_space(), C=4, layers=1, in_channels=1)
-    with pytest.raises(ValueError, match="in_channels=1"):
-        model(torch.randn(2, 3, 8, 8))
-    x = torch.randn(2, 1, 8, 8)
-    with pytest.raises(ValueError, match="shape"):
-        model(x, {"normal": torch.full((2, 5), 0.2)}, check=True)
-    with pytest.raises(ValueError, match="negative"):
-        model(x, {"normal": torch.tensor([[1.2, -0.2, 0, 0, 0]] * 3)}, check=True)
-    with pytest.raises(ValueError, match="sum to 1"):
-        model(x, {"normal": torch.full((3, 5), 0.5)}, check=True)
-    with pytest.raises(ValueError, match="hvp must be"):
-        dc.Architect(model, hvp="neumann")
-    with pytest.raises(ValueError, match="order must be 1 or 2"):
-        dc.Architect(model, order=3)
-    with pytest.raises(ValueError, match="val_loader is empty"):
-        dc.search(model, [(x, torch.zeros(2, dtype=torch.long))], [], 1, show_progress=False)
-    with pytest.raises(TypeError, match="CellSpace"):
-        dc.Supernet("darts")
-    with pytest.raises(ValueError, match="stride"):
-        dc.make_op("none", 4, 3)
 
 
 # ------------------------------------------------------------------------------------------- discrete network
@@ -458,3 +430,26 @@ def test_ground_truth_table():
     assert 0 < nb.random_regret() < best["test_acc"]
     with pytest.raises(ValueError, match="not in the space"):
         nb.query("|sep_conv_3x3~0|+|none~0|none~1|")
+
+
+def test_progress_is_a_caller_supplied_wrapper():
+    """The library imports no progress bar: ``progress`` wraps the epoch range and changes nothing else."""
+    seen = []
+
+    def wrap(epochs):
+        seen.append(list(epochs))
+        return iter(seen[-1])
+
+    (x1, y1), (x2, y2) = batches(dtype=torch.float32, n=8)
+
+    def loaders():  # fresh shuffling streams for each run
+        return dc.TensorLoader(x1, y1, batch_size=4, seed=0), dc.TensorLoader(x2, y2, batch_size=4, seed=1)
+
+    a = dc.search(tiny_supernet(torch.float32), *loaders(), 3, progress=wrap)
+    b = dc.search(tiny_supernet(torch.float32), *loaders(), 3)
+    tr, va = loaders()
+    assert seen == [[0, 1, 2]]
+    torch.testing.assert_close(a.model.alphas["normal"], b.model.alphas["normal"], rtol=0, atol=0)
+    net = dc.DiscreteNetwork(a.genotype, dc.nb_digits_space(), C=4, layers=1, in_channels=1, num_classes=3)
+    out = dc.train_discrete(net, tr, va, 2, progress=wrap)
+    assert seen[-1] == [0, 1] and 0.0 <= out["test_acc"] <= 1.0

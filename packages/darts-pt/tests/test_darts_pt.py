@@ -1,13 +1,10 @@
 import copy
-import json
-import warnings
 
 import pytest
 import torch
 
 import darts_pt as pt
 from darts_core import CellSpace, Supernet, TensorLoader, nb_digits_space
-from darts_pt.reproduce import main
 
 TINY = CellSpace(
     "tiny2in",
@@ -199,54 +196,9 @@ def test_fix_alpha_keeps_alpha():
     torch.testing.assert_close(model0.alphas["normal"], ref.alphas["normal"])
 
 
-def test_bad_inputs():
-    model = _supernet()
-    val = TensorLoader(_data(16), torch.zeros(16, dtype=torch.long), batch_size=8)
-    with pytest.raises(ValueError, match="metric"):
-        pt.Projector(model, val, metric="f1")
-    with pytest.raises(ValueError, match="interval_epochs"):
-        pt.Projector(model, val, interval_epochs=-1)
-    with pytest.raises(ValueError, match="edge_order"):
-        pt.Projector(model, val, edge_order="sgas")
-    with pytest.raises(ValueError, match="empty"):
-        pt.Projector(model, TensorLoader(_data(16)[:0], torch.zeros(0, dtype=torch.long)))
-    with pytest.raises(ValueError, match="train_loader is val_loader"):
-        pt.Projector(model, val, val, strict=True)
-    with warnings.catch_warnings(record=True) as rec:
-        warnings.simplefilter("always")
-        pt.Projector(model, val, val)
-    assert any("leaks" in str(r.message) for r in rec)
-    with pytest.raises(TypeError, match="darts_core.Supernet"):
-        pt.Projector(torch.nn.Linear(2, 2), val)  # type: ignore[arg-type]
-    one_op = CellSpace("one", n_inputs=1, n_nodes=1, primitives=("nor_conv_3x3",), topk=None, exclude=())
-    with pytest.raises(ValueError, match="at least 2"):
-        pt.Projector(_supernet(one_op), val)
-    with pytest.raises(ValueError, match="edge"):
-        pt.perturbation_scores(model, val, 7)
-    with pytest.raises(ValueError, match="cell_type"):
-        pt.perturbation_scores(model, val, 0, cell_type="reduce")
-    with pytest.raises(ValueError, match="bn_mode"):
-        pt.evaluate_weights(model, val, model.arch_weights(), bn_mode="fast")
-
-
 def test_state_dict_round_trip_keeps_decisions():
     p, g, model = _run_pt(1)
     clone = copy.deepcopy(model)
     clone.load_state_dict(model.state_dict())
     assert clone.genotype() == model.genotype()
     assert "metric=acc" in repr(p)
-
-
-def test_quick_preset_direction(tmp_path):
-    out = tmp_path / "quick.json"
-    assert main(["--preset", "quick", "--out", str(out), "--no-progress", "--device", "cpu"]) == 0
-    res = json.loads(out.read_text())
-    s = res["summary"]
-    assert s["pt"]["regret"]["mean"] <= s["magnitude"]["regret"]["mean"]
-
-
-@pytest.mark.slow
-def test_cpu_preset_meets_criterion(tmp_path):
-    out = tmp_path / "cpu.json"
-    main(["--preset", "cpu", "--out", str(out), "--no-progress", "--device", "cpu"])
-    assert json.loads(out.read_text())["passed"] is True

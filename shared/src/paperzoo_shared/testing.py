@@ -13,9 +13,12 @@ In a package's ``tests/conftest.py``::
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 from typing import Any
 
 __all__ = ["pytest_addoption", "pytest_collection_modifyitems", "pytest_configure", "pytest_runtest_setup"]
+# (readme_snippets and run_readme are imported by name: `import *` in a conftest brings only the hooks)
 
 MARKERS = {
     "gpu": "needs CUDA (skipped without it, fails when REQUIRE_CUDA=1)",
@@ -79,3 +82,47 @@ def pytest_runtest_setup(item: Any) -> None:
         pytest.fail(
             "REQUIRE_CUDA=1 but CUDA is not available: this GPU run would pass without testing", pytrace=False
         )
+
+
+# ------------------------------------------------------------------------------------- README snippets
+
+_SNIPPET = re.compile(r"```python([^\n]*)\n(.*?)```", re.S)
+
+
+def readme_snippets(text: str) -> list[tuple[tuple[str, ...], str]]:
+    """The ```python blocks of a README as ``(needs, code)``.
+
+    A plain ```` ```python ```` block must run with ``pip install <dist>`` alone (the ``isolated`` session runs
+    exactly these). A block that needs more says so in its info string: ```` ```python needs=transformers ````
+    (importable modules, comma-separated) or ``needs=reproduce`` (the package's ``reproduce`` extra).
+    """
+    out = []
+    for info, code in _SNIPPET.findall(text):
+        m = re.search(r"needs=([\w.,-]+)", info)
+        out.append((tuple(m.group(1).split(",")) if m else (), code))
+    return out
+
+
+def run_readme(dist: str, path: str | Path | None = None) -> list[str]:
+    """Run every README snippet of ``dist`` in order, in one namespace (``path``, or the README shipped in
+    the installed package's metadata when that file is absent). Blocks whose ``needs`` are not installed are
+    skipped; returns the skipped blocks' needs (a test may ``pytest.skip`` on them)."""
+    import importlib.util
+    from importlib import metadata
+
+    if path is not None and Path(path).exists():
+        text, where = Path(path).read_text(encoding="utf-8"), str(path)
+    else:
+        text, where = metadata.metadata(dist).get_payload() or "", f"{dist} README (package metadata)"
+    blocks = readme_snippets(text)
+    if not blocks:
+        raise AssertionError(f"{where} has no python snippet")
+    namespace: dict[str, Any] = {}
+    skipped = []
+    for needs, code in blocks:
+        modules = ["paperzoo_shared" if n == "reproduce" else n for n in needs]
+        if any(importlib.util.find_spec(m) is None for m in modules):
+            skipped.append(",".join(needs))
+            continue
+        exec(compile(code, where, "exec"), namespace)
+    return skipped

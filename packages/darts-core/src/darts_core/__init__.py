@@ -1,5 +1,8 @@
 """darts-core: DARTS (Liu, Simonyan, Yang, ICLR 2019) search space, supernet, bilevel search, genotypes,
-retraining, and an exhaustively trained tiny benchmark (NB-digits-3e5o) for ground truth on CPU."""
+retraining, and an exhaustively trained tiny benchmark (NB-digits-3e5o) for ground truth on CPU.
+
+The library imports only torch; the reproduction (``darts_core.reproduce``: the digits data, the
+studies, the table builder) needs the ``reproduce`` extra."""
 
 from darts_core.bench import NBDigits
 from darts_core.bilevel import (
@@ -12,7 +15,6 @@ from darts_core.bilevel import (
     search,
     sync_gradients,
 )
-from darts_core.data import TensorLoader, digits_splits, synthetic_texture
 from darts_core.discretize import (
     AuxiliaryHead,
     DiscreteCell,
@@ -22,6 +24,7 @@ from darts_core.discretize import (
     train_discrete,
 )
 from darts_core.genotype import Genotype, SelectionRule, darts_rule, derive_genotype
+from darts_core.loader import TensorLoader
 from darts_core.mixed import MixedOp, sparse_weighted_sum, weighted_sum
 from darts_core.ops import OPS, PARAMETER_FREE, FactorizedReduce, Identity, make_op, register_op
 from darts_core.spaces import (
@@ -70,7 +73,6 @@ __all__ = [
     "cutout",
     "darts_rule",
     "derive_genotype",
-    "digits_splits",
     "drop_path",
     "evaluate",
     "load_checkpoint",
@@ -82,7 +84,6 @@ __all__ = [
     "search",
     "softmax_weights",
     "sparse_weighted_sum",
-    "synthetic_texture",
     "sync_gradients",
     "train_discrete",
     "weighted_sum",

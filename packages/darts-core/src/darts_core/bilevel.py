@@ -35,12 +35,21 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from darts_core._compat import progress
 from darts_core.genotype import Genotype, SelectionRule
 from darts_core.supernet import Supernet
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Progress = Callable[[Iterable[int]], Iterable[int]]
+"""A wrapper of the epoch range that shows progress, e.g. ``tqdm.tqdm`` (the library imports no progress bar)."""
+
+
+def check_progress(progress: Any) -> None:
+    """``progress`` must be None or a callable that wraps an iterable (``tqdm.tqdm``, ``rich.progress.track``)."""
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            f"progress must be None or a callable wrapping an iterable (e.g. tqdm.tqdm), got {type(progress).__name__}"
+        )
 
 
 def _distributed() -> bool:
@@ -337,7 +346,7 @@ def search(
     device: torch.device | str | None = None,
     checkpoint_path: str | Path | None = None,
     resume: bool = False,
-    show_progress: bool = True,
+    progress: Progress | None = None,
 ) -> SearchResult:
     """Run the DARTS search (official ``train_search.py``): per iteration an α step on a validation batch then
     a w step (SGD, cosine lr from ``w_lr`` to ``w_lr_min``, grad-norm clip) on a training batch.
@@ -346,7 +355,8 @@ def search(
     ``warmup_epochs`` train w only (α frozen) first. ``callbacks`` are objects with optional
     ``on_step(state)`` / ``on_epoch_end(state)`` methods. With ``checkpoint_path`` a checkpoint is written after
     every epoch, and ``resume=True`` continues from it. Each epoch appends ``{"epoch", "w_lr", "train_loss",
-    "train_acc", "val_loss", "genotype", "weights"}`` to the history.
+    "train_acc", "val_loss", "genotype", "weights"}`` to the history. ``progress`` wraps the range of epochs
+    to show progress (e.g. ``progress=tqdm.tqdm``); None shows nothing.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
@@ -354,6 +364,7 @@ def search(
         raise ValueError(f"order must be 1 or 2, got {order!r}")
     if w_lr <= 0 or w_lr_min < 0:
         raise ValueError(f"w_lr must be > 0 and w_lr_min >= 0, got {w_lr}, {w_lr_min}")
+    check_progress(progress)
     if device is not None:
         device = torch.device(device)
         model.to(device)
@@ -373,8 +384,8 @@ def search(
     state = SearchState(
         epoch=start, step=0, model=model, architect=architect, w_optimizer=w_opt, history=history
     )
-    bar = progress(range(start, epochs), desc="search", disable=None if show_progress else True)
-    for epoch in bar:
+    epoch_range: Iterable[int] = range(start, epochs)
+    for epoch in epoch_range if progress is None else progress(epoch_range):
         model.train()
         lr = float(w_opt.param_groups[0]["lr"])
         state.epoch, state.w_lr = epoch, lr

@@ -13,8 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from darts_core._compat import progress
-from darts_core.bilevel import _to, evaluate
+from darts_core.bilevel import Progress, _to, check_progress, evaluate
 from darts_core.genotype import Cell, Genotype
 from darts_core.ops import is_identity, make_op
 from darts_core.spaces import CellSpace
@@ -230,17 +229,18 @@ def train_discrete(
     cutout_length: int = 0,
     eval_loaders: dict[str, Iterable[Any]] | None = None,
     device: torch.device | str | None = None,
-    show_progress: bool = True,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Retrain a derived network from scratch (official ``train.py``): SGD + cosine from ``lr`` to ``lr_min``,
     drop-path ``drop_path_prob * epoch / epochs``, auxiliary loss weight ``auxiliary_weight`` when the model has
     an auxiliary head, optional cutout, gradient-norm clipping. Returns the final ``train_acc``/``train_loss``
     and ``{name}_acc``/``{name}_loss`` on ``test_loader`` (name ``test``) and every ``eval_loaders`` entry
-    (evaluated in eval mode)."""
+    (evaluated in eval mode). ``progress`` wraps the range of epochs to show progress (e.g. ``tqdm.tqdm``)."""
     if not isinstance(model, DiscreteNetwork):
         raise TypeError(f"model must be a DiscreteNetwork, got {type(model).__name__}")
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    check_progress(progress)
     dev = torch.device(device) if device is not None else None
     if dev is not None:
         model.to(dev)
@@ -248,7 +248,8 @@ def train_discrete(
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=lr_min)
     params = list(model.parameters())
     tot_loss = tot_correct = tot_n = 0.0
-    for epoch in progress(range(epochs), desc="train", disable=None if show_progress else True):
+    epoch_range: Iterable[int] = range(epochs)
+    for epoch in epoch_range if progress is None else progress(epoch_range):
         model.train()
         model.drop_path_prob = drop_path_prob * epoch / epochs
         tot_loss = tot_correct = tot_n = 0.0

@@ -1,7 +1,8 @@
 """Offline ground truth: NB-digits-3e5o, an exhaustively trained 125-architecture NAS-Bench-201-style space.
 
-The table ships with the package (``nb_digits_3e5o.json``, built by :mod:`darts_core.bench.build`); every
-architecture was trained with several seeds on scikit-learn digits. Query it like NAS-Bench-201::
+The table ships with the package (``nb_digits_3e5o.json``) and reading it needs only the standard library; every
+architecture was trained with several seeds on scikit-learn digits by :mod:`darts_core.reproduce.nb_table`
+(``darts-core-build-bench``, the ``reproduce`` extra). Query it like NAS-Bench-201::
 
     from darts_core.bench import NBDigits
     nb = NBDigits()
@@ -22,6 +23,18 @@ from darts_core.spaces import CellSpace
 
 TABLE_FILE = "nb_digits_3e5o.json"
 METRICS = ("test_acc", "val_acc")
+
+
+def genotype_from_ops(ops: Sequence[str], space: CellSpace) -> Genotype:
+    """A one-input space's genotype from one op per edge, in edge (α row) order."""
+    if len(ops) != space.num_edges:
+        raise ValueError(f"need {space.num_edges} ops (one per edge), got {len(ops)}")
+    nodes, e = [], 0
+    for i in range(space.n_nodes):
+        n_in = space.n_inputs + i
+        nodes.append(tuple((ops[e + j], j) for j in range(n_in)))
+        e += n_in
+    return Genotype(normal=tuple(nodes)).validate(space)
 
 
 class NBDigits:
@@ -73,8 +86,6 @@ class NBDigits:
                 raise TypeError(
                     f"genotype must be a Genotype, a genotype string or a sequence of op names, got {genotype!r}"
                 )
-            from darts_core.bench.build import genotype_from_ops
-
             genotype = genotype_from_ops(list(genotype), self.space)
         if genotype.reduce is not None:
             raise ValueError("NB-digits cells have one cell type; the genotype has a reduce cell")
@@ -120,4 +131,4 @@ class NBDigits:
         return sum(self.rank(k, metric) for k in self.archs) / len(self.archs)
 
 
-__all__ = ["METRICS", "TABLE_FILE", "NBDigits"]
+__all__ = ["METRICS", "TABLE_FILE", "NBDigits", "genotype_from_ops"]

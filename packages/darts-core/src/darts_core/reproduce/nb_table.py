@@ -1,8 +1,10 @@
 """Build (or rebuild) an exhaustive NB-digits ground-truth table: train every architecture of a tiny
-NAS-Bench-201-style space on scikit-learn digits with several seeds and write a JSON table.
+NAS-Bench-201-style space on scikit-learn digits with several seeds and write a JSON table (the shipped one is
+``darts_core/bench/nb_digits_3e5o.json``, read by :class:`darts_core.bench.NBDigits`). Needs the ``reproduce``
+extra::
 
-    python -m darts_core.bench.build --preset table --out src/darts_core/bench/nb_digits_3e5o.json
-    darts-core-build-bench --preset smoke --out /tmp/smoke.json      # 27 archs, 1 seed, 20 epochs
+    darts-core-build-bench --preset table --out nb_digits_3e5o.json   # the shipped table (cost: metadata.build)
+    darts-core-build-bench --preset smoke --out smoke.json            # 27 archs, 1 seed, 20 epochs
 
 Architectures whose output does not depend on some edges (an intermediate node that reaches the output only
 through ``none`` edges) are trained once in their canonical form (dead edges set to ``none``) and the entry is
@@ -17,20 +19,22 @@ import datetime as _dt
 import itertools
 import json
 import platform
+import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from darts_core._compat import progress
-from darts_core.bench.parallel import train_seed_parallel
-from darts_core.data import digits_splits
+from darts_core.bench import genotype_from_ops
 from darts_core.discretize import DiscreteNetwork
-from darts_core.genotype import Genotype
+from darts_core.reproduce.data import digits_splits
+from darts_core.reproduce.seed_parallel import train_seed_parallel
 from darts_core.spaces import NB201_PRIMITIVES, CellSpace, nb_digits_space
+from paperzoo_shared import mean_std, progress
+from paperzoo_shared.results import atomic_write_text
+from paperzoo_shared.runner import threads
 
 
 @dataclasses.dataclass
@@ -54,18 +58,6 @@ PRESETS: dict[str, tuple[CellSpace, Recipe]] = {
     "smoke": (nb_digits_space(2, ("none", "skip_connect", "nor_conv_3x3")), Recipe(epochs=20, seeds=(0,))),
     "4n3o": (nb_digits_space(3, ("none", "skip_connect", "nor_conv_3x3")), Recipe(seeds=(0, 1, 2))),
 }
-
-
-def genotype_from_ops(ops: Sequence[str], space: CellSpace) -> Genotype:
-    """A one-input space's genotype from one op per edge, in edge (α row) order."""
-    if len(ops) != space.num_edges:
-        raise ValueError(f"need {space.num_edges} ops (one per edge), got {len(ops)}")
-    nodes, e = [], 0
-    for i in range(space.n_nodes):
-        n_in = space.n_inputs + i
-        nodes.append(tuple((ops[e + j], j) for j in range(n_in)))
-        e += n_in
-    return Genotype(normal=tuple(nodes)).validate(space)
 
 
 def canonical_ops(ops: Sequence[str], space: CellSpace) -> tuple[str, ...]:
@@ -104,71 +96,18 @@ def count_flops(model: nn.Module, x: torch.Tensor) -> int:
     return int(total)
 
 
-def _mean_std(vals: Sequence[float]) -> tuple[float, float]:
-    t = torch.tensor(vals, dtype=torch.float64)
-    return float(t.mean()), float(t.std()) if len(vals) > 1 else 0.0
-
-
-def build_table(
+def table_metadata(
     space: CellSpace,
     recipe: Recipe,
     *,
-    device: str = "cpu",
-    show_progress: bool = True,
-    limit: int | None = None,
+    n_archs: int,
+    n_trained: int,
+    device: str,
+    cpu_s: float,
+    wall_s: float,
 ) -> dict[str, Any]:
-    """Train every architecture of ``space`` with ``recipe`` (seed-parallel) and return the table dict."""
-    if space.n_inputs != 1 or space.topk is not None:
-        raise ValueError("build_table needs a one-input NAS-Bench-201-style space (topk=None)")
-    data = digits_splits(recipe.n_train, recipe.n_val, recipe.data_seed)
-    all_ops = list(itertools.product(space.primitives, repeat=space.num_edges))
-    if limit is not None:
-        all_ops = all_ops[:limit]
-    canon = {ops: canonical_ops(ops, space) for ops in all_ops}
-    unique = list(dict.fromkeys(canon.values()))  # canonical forms, in order of first appearance
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    trained: dict[tuple[str, ...], dict[str, Any]] = {}
-    for ops in progress(unique, desc="archs"):
-        g = genotype_from_ops(ops, space)
-        r = train_seed_parallel(
-            g,
-            space,
-            data,
-            recipe.seeds,
-            epochs=recipe.epochs,
-            batch_size=recipe.batch_size,
-            lr=recipe.lr,
-            momentum=recipe.momentum,
-            wd=recipe.wd,
-            C=recipe.C,
-            device=device,
-        )
-        trained[ops] = r
-    cpu_s, wall_s = time.process_time() - cpu0, time.perf_counter() - wall0
-    x1 = data["train"][0][:1]
-    archs: dict[str, Any] = {}
-    for ops in all_ops:
-        g = genotype_from_ops(ops, space)
-        r = trained[canon[ops]]
-        net = DiscreteNetwork(g, space, C=recipe.C, layers=1, in_channels=x1.shape[1], num_classes=10)
-        val_m, val_s = _mean_std(r["val_acc"])
-        test_m, test_s = _mean_std(r["test_acc"])
-        entry: dict[str, Any] = {
-            "ops": list(ops),
-            "val_acc": round(val_m, 6),
-            "val_std": round(val_s, 6),
-            "test_acc": round(test_m, 6),
-            "test_std": round(test_s, 6),
-            "train_acc": round(_mean_std(r["train_acc"])[0], 6),
-            "val_accs": [round(v, 6) for v in r["val_acc"]],
-            "test_accs": [round(v, 6) for v in r["test_acc"]],
-            "params": sum(p.numel() for p in net.parameters()),
-            "flops": count_flops(net, x1),
-        }
-        if canon[ops] != tuple(ops):
-            entry["equivalent_to"] = genotype_from_ops(canon[ops], space).to_str()
-        archs[g.to_str()] = entry
-    metadata = {
+    """The table's ``metadata``: space, data split, model, recipe, deduplication and build cost."""
+    return {
         "name": space.name,
         "space": {
             "n_inputs": space.n_inputs,
@@ -176,8 +115,8 @@ def build_table(
             "edges": space.edges,
             "primitives": list(space.primitives),
             "output": space.output,
-            "num_architectures": len(all_ops),
-            "trained_architectures": len(unique),
+            "num_architectures": n_archs,
+            "trained_architectures": n_trained,
         },
         "data": {
             "source": "sklearn.datasets.load_digits (1797 x 8 x 8, pixels / 16)",
@@ -208,6 +147,70 @@ def build_table(
             "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d"),
         },
     }
+
+
+def build_table(
+    space: CellSpace,
+    recipe: Recipe,
+    *,
+    device: str = "cpu",
+    show_progress: bool = True,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Train every architecture of ``space`` with ``recipe`` (seed-parallel) and return the table dict."""
+    if space.n_inputs != 1 or space.topk is not None:
+        raise ValueError("build_table needs a one-input NAS-Bench-201-style space (topk=None)")
+    data = digits_splits(recipe.n_train, recipe.n_val, recipe.data_seed)
+    all_ops = list(itertools.product(space.primitives, repeat=space.num_edges))
+    if limit is not None:
+        all_ops = all_ops[:limit]
+    canon = {ops: canonical_ops(ops, space) for ops in all_ops}
+    unique = list(dict.fromkeys(canon.values()))  # canonical forms, in order of first appearance
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    trained: dict[tuple[str, ...], dict[str, Any]] = {}
+    for ops in progress(unique, desc="archs", disable=None if show_progress else True):
+        g = genotype_from_ops(ops, space)
+        r = train_seed_parallel(
+            g,
+            space,
+            data,
+            recipe.seeds,
+            epochs=recipe.epochs,
+            batch_size=recipe.batch_size,
+            lr=recipe.lr,
+            momentum=recipe.momentum,
+            wd=recipe.wd,
+            C=recipe.C,
+            device=device,
+        )
+        trained[ops] = r
+    cpu_s, wall_s = time.process_time() - cpu0, time.perf_counter() - wall0
+    x1 = data["train"][0][:1]
+    archs: dict[str, Any] = {}
+    for ops in all_ops:
+        g = genotype_from_ops(ops, space)
+        r = trained[canon[ops]]
+        net = DiscreteNetwork(g, space, C=recipe.C, layers=1, in_channels=x1.shape[1], num_classes=10)
+        val_ms, test_ms = mean_std(r["val_acc"]), mean_std(r["test_acc"])
+        val_m, val_s, test_m, test_s = val_ms["mean"], val_ms["std"], test_ms["mean"], test_ms["std"]
+        entry: dict[str, Any] = {
+            "ops": list(ops),
+            "val_acc": round(val_m, 6),
+            "val_std": round(val_s, 6),
+            "test_acc": round(test_m, 6),
+            "test_std": round(test_s, 6),
+            "train_acc": round(mean_std(r["train_acc"])["mean"], 6),
+            "val_accs": [round(v, 6) for v in r["val_acc"]],
+            "test_accs": [round(v, 6) for v in r["test_acc"]],
+            "params": sum(p.numel() for p in net.parameters()),
+            "flops": count_flops(net, x1),
+        }
+        if canon[ops] != tuple(ops):
+            entry["equivalent_to"] = genotype_from_ops(canon[ops], space).to_str()
+        archs[g.to_str()] = entry
+    metadata = table_metadata(
+        space, recipe, n_archs=len(all_ops), n_trained=len(unique), device=device, cpu_s=cpu_s, wall_s=wall_s
+    )
     return {"metadata": metadata, "archs": archs}
 
 
@@ -220,20 +223,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N architectures (testing)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
     space, recipe = PRESETS[args.preset]
     if args.epochs is not None:
         recipe = dataclasses.replace(recipe, epochs=args.epochs)
     if args.seeds is not None:
         recipe = dataclasses.replace(recipe, seeds=tuple(args.seeds))
-    table = build_table(space, recipe, device=args.device, limit=args.limit)
+    with threads(args.threads):
+        table = build_table(
+            space, recipe, device=args.device, limit=args.limit, show_progress=not args.no_progress
+        )
     table["metadata"]["build"]["command"] = "darts-core-build-bench " + " ".join(
-        argv if argv is not None else __import__("sys").argv[1:]
+        argv if argv is not None else sys.argv[1:]
     )
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
+    out = atomic_write_text(args.out, json.dumps(table, indent=1) + "\n")
     b = table["metadata"]["build"]
     print(
         f"wrote {out}: {len(table['archs'])} architectures, {b['cpu_seconds']} s CPU, {b['wall_seconds']} s wall"
