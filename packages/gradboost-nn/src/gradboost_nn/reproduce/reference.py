@@ -1,4 +1,5 @@
-"""A scikit-learn-only re-implementation of the reference GBNN loop (GAA-UAM/GBNN), for side-by-side checks.
+"""A scikit-learn-only re-implementation of the reference GBNN loop (GAA-UAM/GBNN), the peer of the side-by-side
+comparison (``benchmarks/bench_gradboost_nn.py``).
 
 The authors' package (``gbnn`` 0.0.2) cannot be installed any more (it depends on the retired ``sklearn``
 PyPI name, and its positional ``MLPRegressor((J,), ...)`` call breaks on scikit-learn >= 1.x). This module
