@@ -9,8 +9,8 @@ from pathlib import Path
 import torch
 
 from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
-from regneuralde import TimeConcatMLP, error_regularizer, solve_ivp
-from regneuralde.experiments import CountingField
+from regneuralde import TimeConcatMLP, __version__, error_regularizer, solve_ivp
+from regneuralde.reproduce.training import CountingField
 
 
 def main() -> None:
@@ -68,7 +68,7 @@ def main() -> None:
         time_fn(lambda: ours_train(True), repeat=args.repeat, device=dev),
     )
     print(ratio_table([fwd, train]))
-    write_bench(args.out, [fwd, train], device=dev)
+    write_bench(args.out, [fwd, train], device=dev, package="regneuralde", version=__version__)
 
 
 if __name__ == "__main__":

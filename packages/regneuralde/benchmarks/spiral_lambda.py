@@ -6,22 +6,25 @@ schedules on the same protocol (same seeds, iterations, loss and tolerances as `
 NFE and trajectory MSE of each, next to the NFE of the *true* vector field ``z' = (z^3)^T A`` solved with the same
 solver and tolerances: a model that fits the trajectory well has to follow that field along it.
 
-    python benchmarks/spiral_lambda.py                 # writes results/spiral_lambda.json (~30 min on 2 cores)
+    python benchmarks/spiral_lambda.py     # writes results/spiral_lambda.json, a diagnostic (~30 min on 2 cores)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import torch
 
-from paperzoo_shared.results import mean_std
-from regneuralde.experiments import SPIRAL_A, run_jobs, spiral_data
+from paperzoo_shared.results import Results, environment, format_value, hardware_label, mean_std, today
+from regneuralde import __version__
 from regneuralde.reproduce import PRESETS
+from regneuralde.reproduce.training import SPIRAL_A, run_jobs, spiral_data, train_spiral
 from regneuralde.solver import solve_ivp
+
+COLUMNS = ["model", "seeds", "prediction NFE", "NFE / vanilla", "trajectory MSE", "train time (s)"]
+METRICS = ("mse", "nfe", "train_time", "pred_time")
 
 
 def true_field(rtol: float) -> tuple[int, float]:
@@ -31,6 +34,18 @@ def true_field(rtol: float) -> tuple[int, float]:
     A = torch.tensor(SPIRAL_A, dtype=torch.float64)
     z, stats = solve_ivp(lambda _t, z: (z**3) @ A, target[0], t, rtol=rtol, atol=rtol)
     return stats.nfe, float((z - target).pow(2).mean())
+
+
+def row(name: str, runs: list[dict], v_nfe: float) -> list[str]:
+    nfe = mean_std([r["nfe"] for r in runs])
+    return [
+        name,
+        str(len(runs)),
+        format_value(nfe, 0),
+        f"{nfe['mean'] / v_nfe:.2f}x",
+        format_value(mean_std([r["mse"] for r in runs]), 4),
+        format_value(mean_std([r["train_time"] for r in runs]), 1),
+    ]
 
 
 def main() -> None:
@@ -46,23 +61,35 @@ def main() -> None:
     p.add_argument("--iters", type=int, default=None, help="training iterations (default: the cpu preset's)")
     p.add_argument("--out", default=str(Path(__file__).parents[1] / "results" / "spiral_lambda.json"))
     args = p.parse_args()
-    cfg = PRESETS["cpu"]
-    common = {"iters": args.iters or cfg.spiral_iters, "rtol": cfg.spiral_rtol, "loss": cfg.spiral_loss}
+    cfg = PRESETS["cpu"].studies["spiral"]
+    common = {"iters": args.iters or cfg.iters, "rtol": cfg.rtol, "loss": cfg.loss, "lr": cfg.lr}
     lams = [tuple(float(x) for x in s.split(",")) for s in args.lams]
-    jobs = [("spiral", "vanilla", s, dict(common)) for s in args.seeds]
-    jobs += [("spiral", "error", s, dict(common, lam_error=lam)) for lam in lams for s in args.seeds]
+    arms = {"vanilla": ("vanilla", common)}
+    arms |= {f"{a:g},{b:g}": ("error", dict(common, lam_error=(a, b))) for a, b in lams}
+    jobs = [(train_spiral, kind, s, kw) for kind, kw in arms.values() for s in args.seeds]
     t0 = time.perf_counter()
     out = iter(run_jobs(jobs, workers=args.workers))
-    vanilla = [next(out) for _ in args.seeds]
-    runs = {lam: [next(out) for _ in args.seeds] for lam in lams}
+    runs = {arm: [next(out) for _ in args.seeds] for arm in arms}
+    for rs in runs.values():
+        for r in rs:
+            del r["train_nfe"]
 
-    def fmt(xs: list[float], digits: str) -> str:
-        m = mean_std(xs)
-        return f"{m['mean']:{digits}} ± {m['std']:{digits}}"
-
-    v_nfe = mean_std([r["nfe"] for r in vanilla])["mean"]
-    nfe_true, mse_true = true_field(cfg.spiral_rtol)
-    n = len(args.seeds)
+    res = Results(
+        package="regneuralde",
+        version=__version__,
+        kind="diagnostic",
+        preset="spiral_lambda",
+        config={**common, "lams": [list(lam) for lam in lams], "solver": "tsit5"},
+        seeds=list(args.seeds),
+        device="cpu",
+        hardware=hardware_label("cpu"),
+        versions=environment("cpu"),
+        date=today(),
+    )
+    for i, seed in enumerate(args.seeds):
+        res.add_seed(seed, {f"{arm}.{m}": runs[arm][i][m] for arm in arms for m in METRICS})
+    v_nfe = mean_std([r["nfe"] for r in runs["vanilla"]])["mean"]
+    nfe_true, mse_true = true_field(cfg.rtol)
     rows = [
         [
             "true field z' = (z³)ᵀA (reference)",
@@ -71,54 +98,16 @@ def main() -> None:
             f"{nfe_true / v_nfe:.2f}x",
             f"{mse_true:.1e}",
             "—",
-        ]
+        ],
+        row("vanilla", runs["vanilla"], v_nfe),
     ]
-    rows.append(
-        [
-            "vanilla",
-            "—",
-            fmt([r["nfe"] for r in vanilla], ".0f"),
-            "1.00x",
-            fmt([r["mse"] for r in vanilla], ".4f"),
-            fmt([r["train_time"] for r in vanilla], ".0f"),
-        ]
-    )
-    for lam, rs in runs.items():
-        nfe = mean_std([r["nfe"] for r in rs])["mean"]
-        rows.append(
-            [
-                f"ERNODE, lambda {lam[0]:g} -> {lam[1]:g}",
-                str(n),
-                fmt([r["nfe"] for r in rs], ".0f"),
-                f"{nfe / v_nfe:.2f}x",
-                fmt([r["mse"] for r in rs], ".4f"),
-                fmt([r["train_time"] for r in rs], ".0f"),
-            ]
-        )
-    rows[1][1] = str(n)
-    result = {
-        "kind": "diagnostic",
-        "protocol": {**common, "lr": 0.01, "seeds": args.seeds, "solver": "tsit5"},
-        "true_field": {"nfe": nfe_true, "mse": mse_true},
-        "runs": {"vanilla": vanilla, **{f"{a:g},{b:g}": rs for (a, b), rs in runs.items()}},
-        "wall_time_s": time.perf_counter() - t0,
-        "date": time.strftime("%Y-%m-%d"),
-        "tables": {
-            "spiral-lambda": {
-                "columns": [
-                    "model",
-                    "seeds",
-                    "prediction NFE",
-                    "NFE / vanilla",
-                    "trajectory MSE",
-                    "train time (s)",
-                ],
-                "rows": rows,
-            }
-        },
-    }
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result["tables"], indent=1, ensure_ascii=False))
+    rows += [row(f"ERNODE, lambda {a:g} -> {b:g}", runs[f"{a:g},{b:g}"], v_nfe) for a, b in lams]
+    res.data = {"true_field": {"nfe": nfe_true, "mse": mse_true}, "runs": runs}
+    res.add_table("spiral-lambda", COLUMNS, rows)
+    res.wall_time_s = time.perf_counter() - t0
+    res.write(args.out)
+    print(format_value(res.wall_time_s), "s")
+    print("\n".join(" | ".join(r) for r in rows))
 
 
 if __name__ == "__main__":

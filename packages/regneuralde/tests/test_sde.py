@@ -150,7 +150,7 @@ def test_ernode_sde_shrinks_the_diffusion_and_the_nfe():
     assert abs(float(sigma.detach())) < 0.6 and nfe() < nfe0
 
 
-def test_neural_sde_module_and_bad_inputs():
+def test_neural_sde_module():
     torch.manual_seed(0)
     sde = NeuralSDE(
         torch.nn.Sequential(torch.nn.Linear(2, 2)).double().requires_grad_(True).train(), torch.nn.Identity()
@@ -160,22 +160,6 @@ def test_neural_sde_module_and_bad_inputs():
     z, st = solve_sde(drift, diff, torch.ones(4, 2, dtype=D), torch.linspace(0, 1, 5, dtype=D), dt=0.3)
     assert z.shape == (5, 4, 2) and st.nfe_diffusion == 2 * (st.n_accepted + st.n_rejected)
     assert "rtol=0.14" in repr(sde)
-    with pytest.raises(ValueError, match="rtol must be > 0"):
-        solve_sde(drift, diff, torch.ones(2, dtype=D), (0.0, 1.0), rtol=0)
-    with pytest.raises(ValueError, match="strictly increasing"):
-        solve_sde(drift, diff, torch.ones(2, dtype=D), (1.0, 0.0))
-    with pytest.raises(ValueError, match="diagonal noise"):
-        solve_sde(drift, lambda t, z: z[:1], torch.ones(2, dtype=D), (0.0, 1.0))
-    with pytest.raises(FloatingPointError, match="non-finite"):
-        solve_sde(lambda t, z: z * float("nan"), diff, torch.ones(2, dtype=D), (0.0, 1.0))
-    with pytest.raises(RuntimeError, match="max_steps"):
-        solve_sde(drift, diff, torch.ones(2, dtype=D), (0.0, 1.0), adaptive=False, dt=0.01, max_steps=5)
-    with pytest.raises(ValueError, match="bm has shape"):
-        solve_sde(drift, diff, torch.ones(2, dtype=D), (0.0, 1.0), bm=BrownianPath(0.0, (3,)))
-    with pytest.raises(ValueError, match="regularize"):
-        NeuralSDE(torch.nn.Identity(), torch.nn.Identity(), regularize="stiffness")
-    with pytest.raises(TypeError, match="floating-point"):
-        solve_sde(drift, diff, torch.ones(2, dtype=torch.long), (0.0, 1.0))
 
 
 def test_neural_sde_state_dict_roundtrip():

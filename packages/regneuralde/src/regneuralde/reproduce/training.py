@@ -1,4 +1,5 @@
-"""The CPU-scale experiments: the spiral ODE (DiffEqFlux's classic) and a neural-ODE classifier on digits.
+"""The CPU-scale experiments the studies share: the spiral ODE (DiffEqFlux's classic), a neural-ODE classifier
+on digits, torchdiffeq on the trained fields, and a pool that runs training jobs in worker processes.
 
 Everything runs in float64 so that tight tolerances (1e-7, 1e-8, as the paper's 1.4e-8) are meaningful.
 """
@@ -6,15 +7,20 @@ Everything runs in float64 so that tight tolerances (1e-7, 1e-8, as the paper's 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
+from paperzoo_shared.runner import threads
 from regneuralde.nn import NeuralODE, TimeConcatMLP
 from regneuralde.regularizers import ExponentialLambda
 from regneuralde.solver import solve_ivp
 
+KINDS = ("vanilla", "error", "stiffness")
+NAMES = {"vanilla": "vanilla NODE", "error": "ERNODE", "stiffness": "SRNODE"}
 SPIRAL_A = ((-0.1, 2.0), (-2.0, -0.1))
 
 
@@ -46,8 +52,11 @@ class SpiralField(nn.Module):
         return self.net(z**3)
 
 
-def _lambda(kind: str, lam: tuple[float, float], total: int) -> ExponentialLambda | None:
-    return None if kind == "vanilla" else ExponentialLambda(lam[0], lam[1], total)
+def _lambda(kind: str, lam_error: Sequence[float], lam_stiff: float, total: int) -> ExponentialLambda | None:
+    if kind == "vanilla":
+        return None
+    lam = tuple(lam_error) if kind == "error" else (lam_stiff, lam_stiff)
+    return ExponentialLambda(lam[0], lam[1], total)
 
 
 def train_spiral(
@@ -57,7 +66,7 @@ def train_spiral(
     iters: int,
     rtol: float,
     lr: float = 0.01,
-    lam_error: tuple[float, float] = (100.0, 10.0),
+    lam_error: Sequence[float] = (100.0, 10.0),
     lam_stiff: float = 0.1,
     loss: str = "sum",
 ) -> dict[str, Any]:
@@ -66,7 +75,8 @@ def train_spiral(
     ``loss="sum"`` is the DiffEqFlux example's task loss ``sum(abs2, data - pred)``: the loss of the one training
     trajectory, summed over its 30 times and 2 coordinates, the analogue of the per-sample cross-entropy the
     released MNIST code pairs with lambda 100 -> 10. ``loss="mean"`` divides it by 60 (so it is 60 times weaker
-    against the same lambda). The reported metric is always the mean squared error.
+    against the same lambda). The reported metric is always the mean squared error; ``train_nfe`` is the NFE of
+    every training iteration's forward solve.
     """
     if loss not in ("sum", "mean"):
         raise ValueError(f"loss must be 'sum' or 'mean', got {loss!r}")
@@ -81,12 +91,14 @@ def train_spiral(
         regularize=None if kind == "vanilla" else kind,
         max_steps=20_000,
     )
-    lam = _lambda(kind, lam_error if kind == "error" else (lam_stiff, lam_stiff), iters)
+    lam = _lambda(kind, lam_error, lam_stiff, iters)
     opt = torch.optim.Adam(func.parameters(), lr=lr)
     z0 = target[0]
+    train_nfe = []
     t0 = time.perf_counter()
     for it in range(iters):
-        z, reg, _ = node(z0, t_eval=t)
+        z, reg, stats = node(z0, t_eval=t)
+        train_nfe.append(stats.nfe)
         sq = (z - target).pow(2)
         task = sq.sum() if loss == "sum" else sq.mean()
         total = task + (lam(it) * reg if lam is not None else 0.0)
@@ -104,17 +116,16 @@ def train_spiral(
         "nfe": stats.nfe,
         "train_time": train_time,
         "pred_time": pred_time,
+        "train_nfe": train_nfe,
     }
 
 
-def digits_split(seed: int = 0) -> tuple[torch.Tensor, ...]:
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+def digits_split() -> tuple[torch.Tensor, ...]:
+    """Digits pixels / 16 in float64, stratified 80/20 split (scikit-learn's, ``random_state=0``) for every
+    seed: ``X_train, y_train, X_test, y_test``."""
+    from paperzoo_shared.data import digits
 
-    X, y = load_digits(return_X_y=True)
-    Xtr, Xte, ytr, yte = train_test_split(X / 16.0, y, test_size=0.2, stratify=y, random_state=seed)
-    f = lambda a: torch.as_tensor(a, dtype=torch.float64)
-    return f(Xtr), torch.as_tensor(ytr), f(Xte), torch.as_tensor(yte)
+    return digits(test_size=0.2, seed=0, splitter="sklearn", dtype=torch.float64)
 
 
 class NODEClassifier(nn.Module):
@@ -130,6 +141,10 @@ class NODEClassifier(nn.Module):
         return self.head(z), reg, stats
 
 
+def digits_model(kind: str, rtol: float) -> NODEClassifier:
+    return NODEClassifier(rtol=rtol, atol=rtol, regularize=None if kind == "vanilla" else kind).double()
+
+
 def train_digits(
     kind: str,
     seed: int,
@@ -138,24 +153,24 @@ def train_digits(
     rtol: float,
     batch_size: int = 128,
     lr: float = 1e-3,
-    lam_error: tuple[float, float] = (100.0, 10.0),
+    lam_error: Sequence[float] = (100.0, 10.0),
     lam_stiff: float = 0.1,
     data: tuple[torch.Tensor, ...] | None = None,
-    compare: bool = False,
-    return_model: bool = False,
 ) -> dict[str, Any]:
-    """Train the digits classifier; ``compare`` also solves the trained field with torchdiffeq (see below)."""
+    """Train the digits classifier: test accuracy, NFE of the test-set prediction, times, the NFE of every
+    training batch (``train_nfe``) and the trained weights (``state``, numpy arrays)."""
     torch.manual_seed(seed)
-    Xtr, ytr, Xte, yte = data if data is not None else digits_split(0)
-    model = NODEClassifier(rtol=rtol, atol=rtol, regularize=None if kind == "vanilla" else kind).double()
+    Xtr, ytr, Xte, yte = data if data is not None else digits_split()
+    model = digits_model(kind, rtol)
     steps = epochs * ((len(Xtr) + batch_size - 1) // batch_size)
-    lam = _lambda(kind, lam_error if kind == "error" else (lam_stiff, lam_stiff), steps)
+    lam = _lambda(kind, lam_error, lam_stiff, steps)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     g = torch.Generator().manual_seed(seed)
-    step, t0 = 0, time.perf_counter()
+    step, train_nfe, t0 = 0, [], time.perf_counter()
     for _ in range(epochs):
         for idx in torch.randperm(len(Xtr), generator=g).split(batch_size):
-            logits, reg, _ = model(Xtr[idx])
+            logits, reg, stats = model(Xtr[idx])
+            train_nfe.append(stats.nfe)
             loss = nn.functional.cross_entropy(logits, ytr[idx]) + (
                 lam(step) * reg if lam is not None else 0.0
             )
@@ -169,17 +184,34 @@ def train_digits(
         t1 = time.perf_counter()
         logits, _, stats = model(Xte)
         pred_time = time.perf_counter() - t1
-    out = {
+    return {
         "test_acc": float((logits.argmax(1) == yte).double().mean()),
         "nfe": stats.nfe,
         "train_time": train_time,
         "pred_time": pred_time,
+        "train_nfe": train_nfe,
+        "state": {k: v.detach().numpy().copy() for k, v in model.state_dict().items()},
     }
-    if compare:
-        out["torchdiffeq"] = compare_with_torchdiffeq(model, Xte, rtol)
-    if return_model:
-        out["model"] = model
-    return out
+
+
+#: trained digits weights of this process, by (kind, seed, training kwargs): the torchdiffeq study solves the
+#: fields the digits study trained instead of training them again
+TRAINED_DIGITS: dict[tuple[Any, ...], dict[str, np.ndarray]] = {}
+
+
+def digits_key(kind: str, seed: int, kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        kind,
+        seed,
+        *sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in kwargs.items()),
+    )
+
+
+def load_digits_model(kind: str, rtol: float, state: dict[str, np.ndarray]) -> NODEClassifier:
+    """A trained classifier back from the ``state`` that :func:`train_digits` returned."""
+    model = digits_model(kind, rtol)
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    return model.eval()
 
 
 class CountingField(nn.Module):
@@ -194,12 +226,10 @@ class CountingField(nn.Module):
         return self.func(t, z)
 
 
-def compare_with_torchdiffeq(model: NODEClassifier, X: torch.Tensor, rtol: float) -> dict[str, Any] | None:
+def compare_with_torchdiffeq(model: NODEClassifier, X: torch.Tensor, rtol: float) -> dict[str, Any]:
     """Solve the trained field with torchdiffeq's dopri5 and with ours (dopri5, I-controller): parity, NFE, time."""
-    try:
-        import torchdiffeq
-    except ImportError:
-        return None
+    import torchdiffeq
+
     func = CountingField(model.node.func)
     t = torch.tensor([0.0, 1.0], dtype=torch.float64)
     with torch.no_grad():
@@ -220,20 +250,29 @@ def compare_with_torchdiffeq(model: NODEClassifier, X: torch.Tensor, rtol: float
     }
 
 
-def _job(args: tuple[str, str, int, dict[str, Any]]) -> dict[str, Any]:
-    task, kind, seed, kwargs = args
-    torch.set_num_threads(1)
-    return (train_spiral if task == "spiral" else train_digits)(kind, seed, **kwargs)
+Job = tuple[Callable[..., dict[str, Any]], str, int, dict[str, Any]]
 
 
-def run_jobs(jobs: list[tuple[str, str, int, dict[str, Any]]], workers: int = 2) -> list[dict[str, Any]]:
-    """Run training jobs in ``workers`` processes (one thread each: these solves are tiny, per-op bound)."""
+def _job(job: Job) -> dict[str, Any]:
+    fn, kind, seed, kwargs = job
+    with threads(1):  # these solves are tiny and per-op bound: one thread beats two contending ones
+        return fn(kind, seed, **kwargs)
+
+
+def run_jobs(
+    jobs: Sequence[Job], workers: int = 2, wrap: Callable[..., Iterable[Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Run ``fn(kind, seed, **kwargs)`` for every job, in order, in ``workers`` processes (one thread each).
+
+    ``wrap(iterable, total=...)`` wraps the results as they come in (a progress bar, e.g. ``ctx.progress``).
+    """
+    wrap = wrap or (lambda it, **_: it)
     if workers <= 1:
-        return [_job(j) for j in jobs]
+        return list(wrap((_job(j) for j in jobs), total=len(jobs)))
     import concurrent.futures
     import multiprocessing
 
     with concurrent.futures.ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("spawn")
     ) as pool:
-        return list(pool.map(_job, jobs))
+        return list(wrap(pool.map(_job, jobs), total=len(jobs)))
