@@ -59,7 +59,7 @@ STUDIES = {
 PRESETS = {
     "quick": Preset(seeds=(0, 1), studies={"count": CountCfg(n=1)}),
     "cpu": Preset(seeds=(0, 1, 2, 3), studies={"count": CountCfg(n_seeds=2), "other": CountCfg()}),
-    "full": Preset(seeds=(0,), studies={"count": CountCfg()}),
+    "full": Preset(seeds=(0,), studies={"count": CountCfg()}, threads=1),
 }
 
 
@@ -185,3 +185,12 @@ def test_unwritable_out_keeps_the_run(tmp_path, capsys):
     assert "the results are in" in err
     saved = err.split("the results are in ")[1].strip()
     assert json.loads(open(saved).read())["package"] == "demo"
+
+
+def test_preset_threads_apply_unless_overridden(tmp_path):
+    before = torch.get_num_threads()
+    cli("--preset", "full", "--out", str(tmp_path / "f.json"), "--no-progress")
+    assert SEEN["threads"] == 1 and torch.get_num_threads() == before
+    if before > 1:
+        cli("--preset", "full", "--threads", str(before), "--out", str(tmp_path / "f.json"), "--no-progress")
+        assert SEEN["threads"] == before

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import torch
 
-from layernorm import LayerNormLSTM
+from layernorm import LayerNormLSTM, __version__
 from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
+from paperzoo_shared.runner import threads
 
 
 def main() -> None:
@@ -27,7 +28,11 @@ def main() -> None:
     )
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "bench.json"))
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    with threads(args.threads):
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     dev = torch.device(args.device)
     if args.compile is None:
         args.compile = dev.type == "cuda"
@@ -72,7 +77,14 @@ def main() -> None:
         )
         comps.append(comp)
     print(ratio_table(comps))
-    write_bench(args.out, comps, device=dev)
+    write_bench(
+        args.out,
+        comps,
+        device=dev,
+        package="layernorm",
+        version=__version__,
+        config={"threads": args.threads, "repeat": args.repeat, "compile": args.compile},
+    )
 
 
 if __name__ == "__main__":

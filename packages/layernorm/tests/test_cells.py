@@ -255,40 +255,6 @@ def test_options():
     assert (relu(x[None])[0] >= 0).all()
 
 
-def test_bad_inputs():
-    with pytest.raises(ValueError, match="hidden_size must be an int >= 2"):
-        ln.LayerNormLSTM(3, 1)
-    with pytest.warns(UserWarning, match="small"):
-        ln.LayerNormGRU(3, 4)
-    with pytest.raises(ValueError, match="num_layers"):
-        ln.LayerNormLSTM(3, 8, num_layers=0)
-    with pytest.raises(ValueError, match="dropout"):
-        ln.LayerNormLSTM(3, 8, dropout=1.0)
-    with pytest.warns(UserWarning, match="dropout"):
-        ln.LayerNormLSTM(3, 8, dropout=0.5)
-    with pytest.raises(ValueError, match="eps"):
-        ln.LayerNormLSTM(3, 8, eps=0.0)
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        ln.LayerNormLSTM(3, 8, proj_size=2)
-    with pytest.raises(ValueError, match="grouping"):
-        ln.LayerNormLSTMCell(3, 8, grouping="half")
-    with pytest.raises(ValueError, match="impl"):
-        ln.LayerNormLSTM(3, 8, impl="cuda-graphs")
-    m = ln.LayerNormLSTM(3, 8)
-    with pytest.raises(ValueError, match="input_size=3"):
-        m(torch.randn(5, 2, 4))
-    with pytest.raises(ValueError, match="2-d"):
-        m(torch.randn(5))
-    with pytest.raises(TypeError, match="floating point"):
-        m(torch.ones(5, 2, 3, dtype=torch.long))
-    with pytest.raises(TypeError, match="dtype"):
-        m(torch.randn(5, 2, 3, dtype=torch.float32))
-    with pytest.raises(ValueError, match="h_0 must have shape"):
-        m(torch.randn(5, 2, 3), (torch.zeros(1, 3, 8), torch.zeros(1, 2, 8)))
-    with pytest.raises(ValueError, match="lengths"):
-        m(torch.randn(5, 2, 3), lengths=torch.tensor([6, 2]))
-
-
 def test_state_dict_roundtrip_and_dtype_follow():
     m = ln.LayerNormLSTM(3, 8, num_layers=2)
     m2 = ln.LayerNormLSTM(3, 8, num_layers=2)

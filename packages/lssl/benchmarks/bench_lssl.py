@@ -13,6 +13,7 @@ from torch import nn
 
 import lssl
 from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
+from paperzoo_shared.runner import threads
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peers_lssl import S5Layer, saved_activation_mb  # noqa: E402
@@ -37,8 +38,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "bench.json"))
     args = parser.parse_args()
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
+    with threads(args.threads if args.threads > 0 else None):
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     dev = args.device
     torch.manual_seed(0)
     B, L, H, N = args.batch, args.L, args.H, args.N
@@ -89,7 +93,14 @@ def main() -> None:
             time_fn(lambda: lssl.krylov_sequential(L, Ab, Bb), warmup=1, repeat=3, device=dev),
         )
     print(ratio_table([comp, kry]))
-    write_bench(args.out, [comp, kry], device=dev)
+    write_bench(
+        args.out,
+        [comp, kry],
+        device=dev,
+        package="lssl",
+        version=lssl.__version__,
+        config={k: getattr(args, k) for k in ("L", "H", "N", "batch", "threads")},
+    )
 
 
 if __name__ == "__main__":

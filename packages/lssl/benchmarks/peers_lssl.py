@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -19,28 +18,31 @@ from typing import Any
 import torch
 from torch import nn
 
+from lssl import __version__
 from lssl.baselines import DeepS4D
 from lssl.layer import _activation
 from lssl.model import SequenceModel
-from lssl.reproduce import PRESETS, Config, adding_model, digits_model, run_adding, run_digits
-from paperzoo_shared.results import _jsonable, environment, hardware_label
+from lssl.reproduce import PRESETS
+from lssl.reproduce.adding import Config as AddingConfig
+from lssl.reproduce.adding import adding_model, train_adding
+from lssl.reproduce.digits import Config as DigitsConfig
+from lssl.reproduce.digits import digits_model, train_digits
+from paperzoo_shared.results import Results
+from paperzoo_shared.runner import threads
 
-SMALL = dataclasses.replace(
-    PRESETS["cpu"],
-    seeds=(0, 1, 2),
-    add_steps=250,
-    add_batch=16,
-    add_test=256,
-    add_seeds=(0, 1),
-    dig_H=32,
-    dig_N=32,
-    dig_epochs=12,
-    dig_pool="last",
-    dig_dt_min=1e-2,
-    dig_dt_max=1.0,
-    learned_seeds=(0, 1),
+Budget = tuple[DigitsConfig, AddingConfig]
+
+
+def _budget(preset: str) -> Budget:
+    studies = PRESETS[preset].studies
+    return studies["digits"], studies["adding"]
+
+
+BUDGETS: dict[str, Budget] = {name: _budget(name) for name in PRESETS}
+BUDGETS["small"] = (
+    dataclasses.replace(BUDGETS["cpu"][0], H=32, N=32, epochs=12, pool="last", dt_min=1e-2, dt_max=1.0),
+    dataclasses.replace(BUDGETS["cpu"][1], steps=250, batch=16, n_test=256),
 )
-BUDGETS: dict[str, Config] = {"small": SMALL, **PRESETS}
 
 
 class S5Layer(nn.Module):
@@ -119,42 +121,22 @@ def saved_activation_mb(model: nn.Module, x: torch.Tensor) -> float:
     return total / 2**20
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--preset", default="cpu", choices=list(BUDGETS))
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "peers.json"))
-    args = parser.parse_args()
-    cfg: Config = BUDGETS[args.preset]
-    if cfg.threads > 0:
-        torch.set_num_threads(cfg.threads)
-    device = torch.device(args.device)
-    try:
-        import s5  # noqa: F401
-
-        have_s5 = True
-    except ImportError:
-        have_s5 = False
-    rows: list[list[Any]] = []
-    t_start = time.perf_counter()
-
-    # digits (sequential), LSSL-f / S4D / S5 with matched parameters
-    ref = digits_model("lssl_legs", cfg)
-    target = n_params(ref)
-    dt = (cfg.dig_dt_min, cfg.dig_dt_max)
+def digits_rows(cfg: DigitsConfig, seed: int, device: torch.device, have_s5: bool) -> list[list[Any]]:
+    """Sequential digits: LSSL-f / S4D / S5 with matched parameter counts, the digits study's protocol."""
+    target = n_params(digits_model("lssl_legs", cfg))
+    dt = (cfg.dt_min, cfg.dt_max)
     kw = {
         "d_input": 1,
-        "d_model": cfg.dig_H,
-        "n_layers": cfg.dig_layers,
+        "d_model": cfg.H,
+        "n_layers": cfg.layers,
         "d_output": 10,
-        "pool": cfg.dig_pool,
-        "dropout": cfg.dig_dropout,
+        "pool": cfg.pool,
+        "dropout": cfg.dropout,
     }
     n_s4d, _ = matched(
         target,
         lambda n: DeepS4D(**kw, d_state=n, dt_min=dt[0], dt_max=dt[1]),
-        [2 * k for k in range(1, cfg.dig_N + 1)],
+        [2 * k for k in range(1, cfg.N + 1)],
     )
     makers = {
         "LSSL-f (ours)": lambda _k, _c: digits_model("lssl_legs", cfg),
@@ -163,21 +145,22 @@ def main() -> None:
     if have_s5:
         P, _ = matched(
             target,
-            lambda p: s5_model(1, 10, cfg.dig_H, cfg.dig_layers, p, cfg.dig_pool, cfg.dig_dropout, dt),
-            list(range(1, cfg.dig_N + 1)),
+            lambda p: s5_model(1, 10, cfg.H, cfg.layers, p, cfg.pool, cfg.dropout, dt),
+            list(range(1, cfg.N + 1)),
         )
         makers[f"S5 (s5-pytorch, P={P})"] = lambda _k, _c: s5_model(
-            1, 10, cfg.dig_H, cfg.dig_layers, P, cfg.dig_pool, cfg.dig_dropout, dt
+            1, 10, cfg.H, cfg.layers, P, cfg.pool, cfg.dropout, dt
         )
-    x_mem = torch.rand(cfg.dig_batch, cfg.dig_size**2, 1, device=device)
+    x_mem = torch.rand(cfg.batch, cfg.size**2, 1, device=device)
+    rows: list[list[Any]] = []
     base_t = None
     for name, make in makers.items():
-        r = run_digits("x", cfg, args.seed, device, permute=False, make=make)
+        r = train_digits("x", cfg, seed, device, permute=False, make=make)
         mem = saved_activation_mb(make("x", cfg).to(device), x_mem)
         base_t = base_t or r["epoch_s"]
         rows.append(
             [
-                f"sequential digits L={cfg.dig_size**2}",
+                f"sequential digits L={cfg.size**2}",
                 name,
                 str(int(r["params"])),
                 f"acc {r['test_acc']:.3f}",
@@ -187,40 +170,44 @@ def main() -> None:
             ]
         )
         print(rows[-1], flush=True)
+    return rows
 
-    # adding problem
+
+def adding_rows(cfg: AddingConfig, seed: int, device: torch.device, have_s5: bool) -> list[list[Any]]:
+    """The adding problem: LSSL-f / S4D / S5 with matched parameters and the same layer options as the
+    LSSL-f of the adding protocol (activation, gated output)."""
     target = n_params(adding_model("lssl_legs", cfg))
     dt = (1e-3, 1e-1)
-    kw = {"d_input": 2, "d_model": cfg.add_H, "n_layers": cfg.add_layers, "d_output": 1, "pool": "last"}
-    # the same layer options as the LSSL-f of the adding protocol (activation, gated output)
-    act = {"activation": cfg.add_activation, "postact": cfg.add_postact}
+    kw = {"d_input": 2, "d_model": cfg.H, "n_layers": cfg.layers, "d_output": 1, "pool": "last"}
+    act = {"activation": cfg.activation, "postact": cfg.postact}
     n_s4d, _ = matched(
-        target, lambda n: DeepS4D(**kw, d_state=n, **act), [2 * k for k in range(1, cfg.add_N + 1)]
+        target, lambda n: DeepS4D(**kw, d_state=n, **act), [2 * k for k in range(1, cfg.N + 1)]
     )
-    makers = {
+    makers: dict[str, Any] = {
         "LSSL-f (ours)": adding_model,
         f"S4D (ours, N={n_s4d})": lambda _k, _c: DeepS4D(**kw, d_state=n_s4d, **act),
     }
     if have_s5:
         P, _ = matched(
             target,
-            lambda p: s5_model(2, 1, cfg.add_H, cfg.add_layers, p, "last", 0.0, dt, **act),
-            list(range(1, cfg.add_N + 1)),
+            lambda p: s5_model(2, 1, cfg.H, cfg.layers, p, "last", 0.0, dt, **act),
+            list(range(1, cfg.N + 1)),
         )
         makers[f"S5 (s5-pytorch, P={P})"] = lambda _k, _c: s5_model(
-            2, 1, cfg.add_H, cfg.add_layers, P, "last", 0.0, dt, **act
+            2, 1, cfg.H, cfg.layers, P, "last", 0.0, dt, **act
         )
-    x_mem = torch.rand(cfg.add_batch, cfg.add_L, 2, device=device)
+    x_mem = torch.rand(cfg.batch, cfg.L, 2, device=device)
+    rows: list[list[Any]] = []
     base_t = None
     for name, make in makers.items():
         kind = "lssl_legs" if name.startswith("LSSL") else "x"
-        r = run_adding(kind, cfg, args.seed, device, make=make)
-        per100 = r["train_s"] / cfg.add_steps * 100
+        r = train_adding(kind, cfg, seed, device, make=make)
+        per100 = r["train_s"] / cfg.steps * 100
         mem = saved_activation_mb(make(kind, cfg).to(device), x_mem)
         base_t = base_t or per100
         rows.append(
             [
-                f"adding L={cfg.add_L}",
+                f"adding L={cfg.L}",
                 name,
                 str(int(r["params"])),
                 f"MSE {r['test_mse']:.4f}",
@@ -230,8 +217,37 @@ def main() -> None:
             ]
         )
         print(rows[-1], flush=True)
+    return rows
 
-    hw = hardware_label(device)
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--preset", default="cpu", choices=list(BUDGETS))
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "peers.json"))
+    args = parser.parse_args()
+    dig, add = BUDGETS[args.preset]
+    device = torch.device(args.device)
+    try:
+        import s5  # noqa: F401
+
+        have_s5 = True
+    except ImportError:
+        have_s5 = False
+    t_start = time.perf_counter()
+    with threads(dig.threads):
+        rows = digits_rows(dig, args.seed, device, have_s5) + adding_rows(add, args.seed, device, have_s5)
+    res = Results(
+        package="lssl",
+        version=__version__,
+        kind="peers",
+        preset=args.preset,
+        config={"digits": dataclasses.asdict(dig), "adding": dataclasses.asdict(add)},
+        seeds=[args.seed],
+        data={"seed": args.seed, "s5_available": have_s5},
+    )
+    res.finalize(wall_time_s=time.perf_counter() - t_start, device=device, module_file=__file__)
     columns = [
         "task",
         "model",
@@ -241,20 +257,8 @@ def main() -> None:
         "time / LSSL-f",
         "saved activations MiB / step",
     ]
-    data = {
-        "kind": "peers",
-        "preset": args.preset,
-        "config": dataclasses.asdict(cfg),
-        "seed": args.seed,
-        "hardware": hw,
-        "versions": environment(device),
-        "s5_available": have_s5,
-        "wall_time_s": round(time.perf_counter() - t_start, 1),
-        "date": time.strftime("%Y-%m-%d"),
-        "tables": {"peers": {"columns": [*columns, "hardware"], "rows": [[*r, hw] for r in rows]}},
-    }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(_jsonable(data), indent=2) + "\n", encoding="utf-8")
+    res.add_table("peers", [*columns, "hardware"], [[*r, res.hardware] for r in rows])
+    res.write(args.out)
     print(f"wrote {args.out}")
 
 

@@ -104,22 +104,6 @@ def test_lemma_3_1_gate_identity():
     torch.testing.assert_close(Bb[:, 0], torch.sigmoid(z))
 
 
-def test_bad_inputs_hippo_and_discretize():
-    with pytest.raises(ValueError, match="N"):
-        lssl.hippo("legs", 0)
-    with pytest.raises(TypeError, match="N"):
-        lssl.hippo("legs", 2.0)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="measure must be one of"):
-        lssl.hippo("fourier", 4)
-    A, B = lssl.hippo("legs", 3)
-    with pytest.raises(ValueError, match="method must be one of"):
-        discretize(A, B, 0.1, "rk4")
-    with pytest.raises(ValueError, match="square"):
-        discretize(A[:2], B, 0.1)
-    with pytest.raises(ValueError, match="invertible"):
-        discretize(torch.zeros(3, 3, dtype=torch.float64), B, 0.1, "zoh")
-
-
 @pytest.mark.parametrize("L", [1, 2, 3, 7, 64, 100])
 def test_krylov_squaring_equals_sequential(L):
     A, B = lssl.hippo("legs", 8)

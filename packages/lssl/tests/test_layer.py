@@ -224,36 +224,6 @@ def test_param_groups_lrs():
     assert sum(len(g["params"]) for g in groups) == len(list(layer.parameters()))
 
 
-def test_bad_inputs_layer():
-    with pytest.raises(ValueError, match="d_state must be >= 1"):
-        lssl.LSSL(d_model=3, d_state=0)
-    with pytest.raises(ValueError, match="dt_min must be > 0"):
-        lssl.LSSL(d_model=3, dt_min=0.0)
-    with pytest.raises(ValueError, match="dt_max"):
-        lssl.LSSL(d_model=3, dt_min=0.1, dt_max=0.01)
-    with pytest.raises(ValueError, match="measure must be one of"):
-        lssl.LSSL(d_model=3, measure="fourier")
-    with pytest.raises(ValueError, match="learn_A must be one of"):
-        lssl.LSSL(d_model=3, learn_A="yes")
-    with pytest.raises(ValueError, match="learn_A must be 'fixed'"):
-        lssl.LSSL(d_model=3, measure="random", learn_A="shared")
-    with pytest.raises(ValueError, match="discretization must be one of"):
-        lssl.LSSL(d_model=3, discretization="rk4")
-    layer = lssl.LSSL(d_model=3, d_state=4)
-    with pytest.raises(ValueError, match=r"\(batch, length, d_model=3\)"):
-        layer(torch.randn(2, 3, 10))  # (batch, H, L): wrong layout
-    with pytest.raises(ValueError, match=r"\(batch, length, d_model=3\)"):
-        layer(torch.randn(10, 3))
-    with pytest.raises(ValueError, match="state must be"):
-        layer(torch.randn(2, 10, 3), torch.zeros(2, 3, 5))
-    with pytest.raises(ValueError, match="mode must be one of"):
-        layer(torch.randn(2, 10, 3), mode="scan")
-    with pytest.raises(ValueError, match="rate must be > 0"):
-        layer(torch.randn(2, 10, 3), rate=0.0)
-    with pytest.raises(TypeError, match="d_model"):
-        lssl.LSSL(d_model=3.5)  # type: ignore[arg-type]
-
-
 def test_half_precision_input_runs_in_float32():
     layer = lssl.LSSL(d_model=3, d_state=8, learn_A="fixed", learn_dt=False)
     u = torch.randn(2, 32, 3)

@@ -1,39 +1,77 @@
 import json
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
-from lssl.data import adding_problem, copying_problem, sequential_digits
 from lssl.reproduce import PRESETS, main
+from lssl.reproduce.common import chunk_means
+from lssl.reproduce.digits import Config, train_digits
+from lssl.reproduce.tasks import copying_problem
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
 
 
-def test_data_shapes_and_adding_targets():
-    x, y = adding_problem(5, 20, seed=1)
-    assert x.shape == (5, 20, 2) and y.shape == (5,)
-    assert (x[..., 1].sum(1) == 2).all()
-    torch.testing.assert_close((x[..., 0] * x[..., 1]).sum(1), y)
-    assert (x[:, :10, 1].sum(1) == 1).all()  # one marker in each half
-    Xtr, ytr, Xte, yte = sequential_digits(permute=True)
-    assert Xtr.shape[1:] == (64, 1) and len(Xtr) + len(Xte) == 1797
-    tok, tgt = copying_problem(3, 12, n_copy=4)
+def test_copying_problem():
+    tok, tgt = copying_problem(3, 12, n_copy=4, n_symbols=5, seed=1)
     assert tok.shape == (3, 20) and tgt.shape == (3, 4)
-    with pytest.raises(ValueError, match="L must be >= 2"):
-        adding_problem(3, 1)
+    assert torch.equal(tok[:, :4], tgt) and ((1 <= tgt) & (tgt <= 5)).all()
+    assert (tok[:, 4:] == 0).sum() == 3 * 15 and (tok[:, 15] == 6).all()  # blanks, then the go marker
+
+
+def test_digits_data_is_the_committed_split_and_order():
+    """The digits runs use paperzoo's per-class split (1438 / 359) and a default_rng(0) pixel order, as the
+    committed results did."""
+    pytest.importorskip("sklearn")
+    from paperzoo_shared.data import sequential_digits
+
+    Xtr, ytr, Xte, yte = sequential_digits(permute=False, seed=0)
+    Ptr, _, Pte, _ = sequential_digits(permute=True, seed=0)
+    assert Xtr.shape == (1438, 64, 1) and Xte.shape == (359, 64, 1)
+    perm = torch.from_numpy(np.random.default_rng(0).permutation(64))
+    assert torch.equal(Pte, Xte[:, perm]) and torch.equal(Ptr, Xtr[:, perm])
+
+
+def test_chunk_means():
+    assert chunk_means([1.0, 3.0, 5.0, 7.0, 9.0], 2) == [[3, 3.0], [5, 8.0]]
+    assert chunk_means([2.0], 100) == [[1, 2.0]]
+
+
+def test_train_digits_records_one_loss_per_epoch():
+    cfg = Config(H=8, N=8, layers=1, epochs=2, batch=400, pool="last", dt_min=1e-2, dt_max=1.0)
+    out = train_digits("lssl_legs", cfg, 0, torch.device("cpu"), permute=False, timescale=True)
+    assert len(out["loss_curve"]) == 2
+    assert abs(out["loss_curve"][0] - np.log(10)) < 0.3  # epoch-mean cross-entropy starts near chance
+    assert 0 <= out["acc_half_rate_dt_x2"] <= 1 and out["params"] > 0
 
 
 def test_quick_preset_direction(tmp_path):
     """quick preset: the three views agree, conv beats the recurrence, LSSL-f learns digits above chance and
     rescaling dt helps on downsampled input (the directions of the paper's claims)."""
     out = tmp_path / "quick.json"
-    assert main(["--preset", "quick", "--out", str(out), "--no-progress", "--device", "cpu"]) == 0
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert main(["--preset", "quick", "--out", str(out), "--no-progress", "--device", "cpu"]) == 0
+        assert torch.get_num_threads() == 2  # the studies' threads(1) is restored afterwards
+    finally:
+        torch.set_num_threads(before)
     data = json.loads(out.read_text())
     assert data["passed"] is True, [c for c in data["criteria"] if not c["passed"]]
-    assert data["summary"]["equivalence"]["speedup"] > 1
+    assert data["summary"]["equivalence.speedup"] > 1
+    assert [(p["study"], p["seed"]) for p in data["per_seed"]] == [
+        ("equivalence", 0),
+        ("adding", 0),
+        ("digits", 0),
+    ]
+    assert sorted(f["name"] for f in data["figures"]) == ["adding.loss_curves", "digits.loss_curves"]
 
 
 def test_presets_are_sized():
-    assert PRESETS["cpu"].add_L == 512 and PRESETS["full"].add_L == 4096
-    assert PRESETS["quick"].add_steps < PRESETS["cpu"].add_steps < PRESETS["full"].add_steps
+    add = {k: p.studies["adding"] for k, p in PRESETS.items()}
+    assert add["cpu"].L == 512 and add["full"].L == 4096
+    assert add["quick"].steps < add["cpu"].steps < add["full"].steps
 
 
 @pytest.mark.slow
@@ -43,37 +81,6 @@ def test_cpu_preset_meets_criterion(tmp_path):
     data = json.loads(out.read_text())
     failed = [c["name"] for c in data["criteria"] if not c["passed"]]
     # the committed results/cpu.json records which criteria hold at CPU scale; the run must reproduce them
-    committed = json.loads(
-        (__import__("pathlib").Path(__file__).resolve().parents[1] / "results" / "cpu.json").read_text()
-    )
+    committed = json.loads((RESULTS / "cpu.json").read_text())
     expected_failed = [c["name"] for c in committed["criteria"] if not c["passed"]]
     assert sorted(failed) == sorted(expected_failed)
-
-
-def test_cpu_preset_follows_spec_protocol():
-    """The cpu preset runs the spec's digits protocol (4 layers H=N=64, 40 epochs of batch 50, lr 4e-3, dropout
-    0.1, mean pooling, dt in [1e-3, 1e-1]) and the spec's adding model (2 layers H=32 N=64, fixed A and dt in
-    [1e-3, 1e-1], last-step readout, GRU(64)) with the adding protocol of issue #12: GLU output, ReLU, AdamW lr
-    1e-2, batch 64, 2000 steps, lr x0.2 at 80%, the same for LegS, random A and the GRU."""
-    from lssl.reproduce import adding_model, digits_model
-
-    c = PRESETS["cpu"]
-    assert (c.add_L, c.add_steps, c.add_batch, c.add_lr) == (512, 2000, 64, 1e-2)
-    assert (c.add_lr_drop_at, c.add_lr_drop, c.add_activation, c.add_postact) == (0.8, 0.2, "relu", "glu")
-    assert (c.add_layers, c.add_H, c.add_N, c.gru_hidden) == (2, 32, 64, 64)
-    assert (c.dig_layers, c.dig_H, c.dig_N, c.dig_epochs, c.dig_batch) == (4, 64, 64, 40, 50)
-    assert (c.dig_lr, c.dig_dropout, c.dig_pool, c.dig_dt_min, c.dig_dt_max) == (
-        4e-3,
-        0.1,
-        "mean",
-        1e-3,
-        1e-1,
-    )
-    add = adding_model("lssl_legs", c)
-    assert add.pool == "last" and add.blocks[0].layer.learn_A == "fixed"
-    assert add.blocks[0].layer.postact == "glu" and add.blocks[0].layer.activation_name == "relu"
-    assert adding_model("lssl_random", c).blocks[0].layer.postact == "glu"
-    assert add.blocks[0].layer.dt().min() >= 1e-3 and add.blocks[0].layer.dt().max() <= 1e-1
-    assert adding_model("gru", c).pool == "last"
-    dig = digits_model("lssl_legs", c)
-    assert dig.pool == "mean" and dig.prenorm and dig.blocks[0].layer.d_state == 64

@@ -63,10 +63,12 @@ class Study:
 
 @dataclasses.dataclass(frozen=True)
 class Preset:
-    """The seeds and the config of each study in a preset (a study missing here is not run)."""
+    """The seeds and the config of each study in a preset (a study missing here is not run), and the torch
+    thread count its committed numbers were made with (None: torch's default; ``--threads`` overrides it)."""
 
     seeds: tuple[int, ...]
     studies: Mapping[str, Any]
+    threads: int | None = None
 
 
 class Context:
@@ -384,7 +386,12 @@ def build_parser(dist: str, version: str, studies: Mapping[str, Study], presets:
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="seeds (default: the preset's)")
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N (default: auto)")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads during the run (restored)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads during the run (default: the preset's; restored)",
+    )
     parser.add_argument("--out", default=None, help="results JSON (default: results/<preset>.json)")
     parser.add_argument(
         "--set",
@@ -444,7 +451,7 @@ def run_cli(
         device=args.device,
         out=out,
         only=args.only,
-        n_threads=args.threads,
+        n_threads=args.threads if args.threads is not None else preset.threads,
         module_file=module_file,
     )
     status = {True: "all met", False: "NOT all met", None: "none"}[res.passed]

@@ -1,0 +1,58 @@
+"""The cpu preset's protocol, budgets, baselines and thresholds, pinned to what they are (the spec's protocol
+with the differences the README names). Change a value here only with the spec (or an issue's review) saying
+so, never after seeing a result."""
+
+from layernorm.reproduce import PRESETS, adding, digits, invariance
+
+
+def test_cpu_preset_is_pinned():
+    cpu = PRESETS["cpu"]
+    assert cpu.seeds == (0, 1, 2)
+    assert cpu.studies == {
+        "digits": digits.Config(
+            hidden=128,
+            epochs=15,
+            auc_epochs=5,
+            lr=3e-3,
+            batch_size=64,
+            clip=1.0,
+            train_subset=0,  # all 1,400 training images (397 test)
+            max_acc_drop=0.02,
+        ),
+        "invariance": invariance.Config(
+            hidden=128,
+            epochs=1,
+            lr=3e-3,
+            batch_size=64,
+            clip=1.0,
+            train_subset=0,
+            scale=16.0,
+            n_examples=256,
+            eps=1e-10,
+            tol=1e-3,
+        ),
+        "adding": adding.Config(
+            length=50,
+            steps=300,
+            hidden=64,
+            lr=3e-3,
+            clip=1.0,
+            batch_size=64,
+            n_test=500,
+            eval_every=25,
+            target_mse=0.05,
+        ),
+    }
+
+
+def test_committed_results_record_the_pinned_protocol():
+    """results/cpu.json was run with exactly the pinned configs (so its verdict is the protocol's)."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "results" / "cpu.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    cpu = PRESETS["cpu"]
+    assert tuple(data["seeds"]) == cpu.seeds
+    assert data["config"] == {k: dataclasses.asdict(v) for k, v in cpu.studies.items()}
