@@ -109,6 +109,16 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     assert path.read_text() == "old" and list(tmp_path.iterdir()) == [path]
 
 
+def test_atomic_write_makes_an_ordinary_file(tmp_path):
+    import os
+    import stat
+
+    path = atomic_write_text(tmp_path / "f.json", "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
 def test_read_reports_invalid_json_with_its_path(tmp_path):
     (tmp_path / "x.json").write_text("{not json")
     with pytest.raises(SchemaError, match="x.json: not valid JSON"):

@@ -191,6 +191,7 @@ def test_preset_threads_apply_unless_overridden(tmp_path):
     before = torch.get_num_threads()
     cli("--preset", "full", "--out", str(tmp_path / "f.json"), "--no-progress")
     assert SEEN["threads"] == 1 and torch.get_num_threads() == before
+    assert json.loads((tmp_path / "f.json").read_text())["versions"]["torch_threads"] == 1
     if before > 1:
         cli("--preset", "full", "--threads", str(before), "--out", str(tmp_path / "f.json"), "--no-progress")
         assert SEEN["threads"] == before

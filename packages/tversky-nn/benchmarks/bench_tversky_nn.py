@@ -18,7 +18,8 @@ import torch
 from torch import nn
 
 from paperzoo_shared.bench import Comparison, peak_memory, ratio_table, time_fn, write_bench
-from tversky_nn import TverskyProjection
+from paperzoo_shared.runner import threads
+from tversky_nn import TverskyProjection, __version__
 from tversky_nn import functional as TF
 
 
@@ -92,14 +93,22 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "bench.json"))
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    with threads(args.threads):
+        comps = run(args.device, full=args.full, repeat=args.repeat)
+    print()
+    print(ratio_table(comps))
+    config = {"full": args.full, "repeat": args.repeat, "threads": args.threads}
+    write_bench(
+        args.out, comps, "bench", args.device, package="tversky-nn", version=__version__, config=config
+    )
+
+
+def run(dev: str, *, full: bool, repeat: int) -> list[Comparison]:
     torch.manual_seed(0)
-    dev = args.device
     comps = []
 
     # 1. LM-head scale: tokens x vocab, against the nn.Linear head the paper replaces
-    n, d, v, k = (8192, 768, 50257, 1024) if args.full else (1024, 256, 8192, 256)
+    n, d, v, k = (8192, 768, 50257, 1024) if full else (1024, 256, 8192, 256)
     x = torch.randn(n, d, device=dev)
     tv = TverskyProjection(d, v, k).to(dev)
     models = {
@@ -107,7 +116,7 @@ def main() -> None:
         f"TverskyProjection K={k} (fused)": tv,
         "unfused 3-product contrast": NaiveTversky(tv),
     }
-    comps.append(compare(f"LM head fwd+bwd, {n} tokens x vocab {v}, d {d}", models, x, dev, args.repeat))
+    comps.append(compare(f"LM head fwd+bwd, {n} tokens x vocab {v}, d {d}", models, x, dev, repeat))
 
     # 2. the peer's benchmark size (n=1024, d=256, m=1000, K=512), against verskyt when installed
     n, d, m, k = 1024, 256, 1000, 512
@@ -125,12 +134,9 @@ def main() -> None:
         # verskyt's default substractmatch materialises (n, m, K) tensors: about two orders of magnitude slower
         # at this size (see benchmarks/peer_verskyt.py), so it is left out of the repeated timings
     except ImportError:
-        print("verskyt not installed: pip install 'tversky-nn[peer]' to compare with it")
-    comps.append(compare(f"peer size fwd+bwd, n {n}, d {d}, m {m}, K {k}", ours, x, dev, args.repeat))
-
-    print()
-    print(ratio_table(comps))
-    write_bench(args.out, comps, device=dev)
+        print("verskyt not installed: pip install 'tversky-nn[peers]' to compare with it")
+    comps.append(compare(f"peer size fwd+bwd, n {n}, d {d}, m {m}, K {k}", ours, x, dev, repeat))
+    return comps
 
 
 if __name__ == "__main__":

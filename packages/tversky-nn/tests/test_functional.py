@@ -196,29 +196,6 @@ def test_gmean_nan_gradient_and_eps_path():
     assert torch.isfinite(x.grad).all()
 
 
-def test_bad_inputs():
-    x, p, f = torch.randn(2, 3), torch.randn(4, 3), torch.randn(5, 3)
-    with pytest.raises(ValueError, match="intersection must be one of"):
-        TF.tversky_similarity(x, p, f, intersection="median")
-    with pytest.raises(ValueError, match="difference must be one of"):
-        TF.tversky_similarity(x, p, f, difference="nope")
-    with pytest.raises(ValueError, match="model must be one of"):
-        TF.tversky_similarity(x, p, f, model="linear")
-    with pytest.raises(TypeError, match="floating-point"):
-        TF.tversky_similarity(x.long(), p, f)
-    with pytest.raises(TypeError, match="floating-point"):
-        TF.tversky_similarity(x.to(torch.complex64), p, f)
-    with pytest.raises(ValueError, match="expected last dim 3"):
-        TF.tversky_similarity(torch.randn(2, 4), p, f)
-    with pytest.raises(ValueError, match="chunk_size"):
-        TF.tversky_similarity(x, p, f, intersection="min", exact_per_feature=True, max_intermediate_bytes=16)
-    with pytest.raises(ValueError, match="chunk_size"):
-        TF.tversky_similarity(x, p, f, difference="subtractmatch", chunk_size=0)
-    with pytest.warns(DeprecationWarning, match="subtractmatch_aggregate"):
-        a = TF.tversky_similarity(x, p, f, difference="substractmatch")
-    torch.testing.assert_close(a, TF.tversky_similarity(x, p, f, difference="subtractmatch_aggregate"))
-
-
 @pytest.mark.parametrize("intersection", ["product", "mean"])
 def test_fp16_autocast_scalar_gradients_finite(intersection):
     """The gradients of theta / alpha / beta are sums over all n x m pairs: under fp16 autocast they must be

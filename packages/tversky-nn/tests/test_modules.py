@@ -1,4 +1,4 @@
-import json
+import dataclasses
 
 import pytest
 import torch
@@ -8,12 +8,12 @@ import tversky_nn
 from tversky_nn import (
     DataDomainParameter,
     SharedFeatureBank,
+    TverskyOptions,
     TverskyProjection,
     TverskySimilarity,
     count_parameters,
 )
 from tversky_nn import functional as TF
-from tversky_nn.reproduce import main, xor_linear, xor_runs
 
 
 def test_projection_equals_similarity_and_shapes():
@@ -71,51 +71,51 @@ def test_state_dict_round_trip_to_dtype_and_repr():
         assert torch.isfinite(a(x.double())).all()
 
 
-def test_bad_arguments_name_the_argument():
-    with pytest.raises(ValueError, match="in_features"):
-        TverskyProjection(0, 2, 2)
-    with pytest.raises(ValueError, match="out_features"):
-        TverskyProjection(2, 2.5, 2)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="num_features"):
-        TverskyProjection(2, 2, True)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="intersection must be one of"):
-        TverskyProjection(2, 2, 2, intersection="sum")
-    with pytest.raises(ValueError, match="learnable"):
-        TverskyProjection(2, 2, 2, learnable=("gamma",))
-    with pytest.raises(ValueError, match="feature_bank has dim 3"):
-        TverskyProjection(2, 2, 4, feature_bank=SharedFeatureBank(4, 3))
-    with pytest.raises(ValueError, match="feature_bank must have shape"):
-        TverskyProjection(2, 2, 4, feature_bank=nn.Parameter(torch.rand(4, 3)))
-    with pytest.raises(ValueError, match="init must be one of"):
-        TverskyProjection(2, 2, 2, init="zeros")
-    layer = TverskyProjection(3, 2, 2)
-    with pytest.raises(ValueError, match="expected last dim 3, got 4"):
-        layer(torch.randn(2, 4))
-    with pytest.raises(TypeError, match="floating-point"):
-        layer(torch.ones(2, 3, dtype=torch.long))
-    with pytest.raises(TypeError, match="floating-point"):
-        layer(torch.ones(2, 3, dtype=torch.bool))
-    with pytest.warns(DeprecationWarning):
-        assert TverskyProjection(3, 2, 2, difference="substractmatch").difference == "subtractmatch_aggregate"
-
-
-def test_xor_one_layer_converges_linear_never():
-    """Paper Fig. 1: one Tversky projection layer computes XOR; nn.Linear cannot (not linearly separable)."""
-    seeds = list(range(6))
-    r = xor_runs([(4, 0.1)], seeds, 400, torch.device("cpu"))[(4, 0.1)]
-    assert sum(r["converged"]) >= 1
-    lin = xor_linear([0.1], seeds, 400, torch.device("cpu"))[0.1]
-    assert sum(lin["converged"]) == 0
-
-
-def test_zero_padded_features_train_exactly_like_fewer_features():
-    from tversky_nn.reproduce import _padded_projection
-
-    x = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    a, b = _padded_projection(3, 3, 7), _padded_projection(3, 8, 7)
+def test_options_object_and_keywords_are_the_same_layer():
+    """Options are declared once (TverskyOptions); the constructors' keyword arguments still work and override."""
+    opts = TverskyOptions(intersection="min", difference="subtractmatch", alpha=0.8, learnable=("alpha",))
+    torch.manual_seed(0)
+    a = TverskyProjection(4, 3, 5, options=opts)
+    torch.manual_seed(0)
+    b = TverskyProjection(
+        4, 3, 5, intersection="min", difference="subtractmatch", alpha=0.8, learnable="alpha"
+    )
+    assert a.options == b.options == opts and b.learnable == ("alpha",)
+    x = torch.randn(6, 4)
     torch.testing.assert_close(a(x), b(x))
-    b(x).sum().backward()
-    assert (b.feature_bank.grad[3:] == 0).all()
+    assert a.alpha.item() == pytest.approx(0.8) and isinstance(a.alpha, nn.Parameter)
+    assert not isinstance(a.theta, nn.Parameter)
+    c = TverskyProjection(4, 3, 5, options=opts, intersection="max")  # keywords override the options
+    assert c.intersection == "max" and c.difference == "subtractmatch"
+    # the defaults are unchanged: the paper's / public code's
+    d = TverskyProjection(4, 3, 5).options
+    assert (d.model, d.intersection, d.difference, d.alpha, d.beta, d.theta) == (
+        "contrast", "product", "ignorematch", 0.5, 0.5, 1.0,
+    )  # fmt: skip
+    assert (d.learnable, d.init, d.threshold, d.ratio_eps, d.gmean_eps) == (
+        ("alpha", "beta", "theta"), "uniform", 0.0, 1.0, 0.0,
+    )  # fmt: skip
+    # the functional form takes the same options
+    f, p = a.features(), a.prototype_matrix()
+    want = TF.tversky_similarity(
+        x, p, f, a.alpha, a.beta, a.theta, intersection="min", difference="subtractmatch"
+    )
+    torch.testing.assert_close(TF.tversky_similarity(x, p, f, a.alpha, a.beta, a.theta, options=opts), want)
+    torch.testing.assert_close(a(x), want)
+    # alpha / beta / theta default to the options' values in the functional form
+    torch.testing.assert_close(
+        TF.tversky_similarity(x, p, f, options=opts),
+        TF.tversky_similarity(x, p, f, 0.8, 0.5, 1.0, options=opts),
+    )
+    sim = TverskySimilarity(4, 5, feature_bank=a.feature_bank, options=dataclasses.replace(opts, alpha=0.3))
+    assert sim.intersection == "min" and sim.alpha.item() == pytest.approx(0.3)
+
+
+def test_reset_parameters_changes_init_option():
+    layer = TverskyProjection(4, 3, 5)
+    layer.reset_parameters("normal")
+    assert layer.init == "normal" == layer.options.init
+    assert layer.prototypes.min() < 0  # N(0, 1/d): not the all-positive U[0, 1)
 
 
 def test_determinism_and_compile_equals_eager():
@@ -167,8 +167,15 @@ def test_replace_linear_counts_and_shares():
     assert model[0].feature_bank is model[2].feature_bank and model[2].intersection == "mean"
     out = model(torch.randn(3, 8))
     assert out.shape == (3, 2)
-    with pytest.raises(ValueError, match="num_features"):
-        tversky_nn.replace_linear(model, num_features=0)
+    # an options object works too, keywords on top of it
+    other = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 2))
+    n = tversky_nn.replace_linear(
+        other, num_features=3, options=TverskyOptions(model="ratio", init="normal"), intersection="max"
+    )
+    assert n == 2 and all(
+        m.options == TverskyOptions(model="ratio", init="normal", intersection="max")
+        for m in (other[0], other[2])
+    )
 
 
 def test_gpt2_replace_linear_and_tversky_heads():
@@ -205,32 +212,8 @@ def test_gpt2_replace_linear_and_tversky_heads():
     assert logits.shape == (2, 16, 50)
     untied = tversky_gpt2(cfg, mode="head", num_features=6, tie_prototypes=False)
     assert count_parameters(untied) == p_lin + 50 * 16 + 6 * 16 + 3
-    with pytest.raises(ValueError, match="mode must be one of"):
-        tversky_gpt2(cfg, mode="every")
-
-
-def test_quick_preset_direction(tmp_path):
-    """The quick preset shows the direction of the core claim: one Tversky layer solves XOR, nn.Linear never."""
-    out = tmp_path / "quick.json"
-    assert main(["--preset", "quick", "--out", str(out), "--no-progress", "--device", "cpu"]) == 0
-    data = json.loads(out.read_text())
-    crit = {c["name"]: c["passed"] for c in data["criteria"]}
-    assert crit["XOR: nn.Linear converges on no seed"]
-    xor = data["summary"]["xor"]
-    assert max(xor.values()) > 0.0
-    assert data["summary"]["lm"]["params"]["head"] > data["summary"]["lm"]["params"]["linear"]
-    assert len(data["summary"]["lm_corpus"]["sha256"]) == 64
-
-
-@pytest.mark.slow
-def test_cpu_preset_meets_criterion(tmp_path):
-    out = tmp_path / "cpu.json"
-    main(["--preset", "cpu", "--out", str(out), "--no-progress", "--device", "cpu"])
-    data = json.loads(out.read_text())
-    crit = {c["name"]: c["passed"] for c in data["criteria"]}
-    # the XOR study is the package's core claim; the other criteria are reported (see README) and checked as recorded
-    assert crit["XOR: nn.Linear converges on no seed"]
-    committed = json.loads(
-        (__import__("pathlib").Path(__file__).parents[1] / "results" / "cpu.json").read_text()
+    opts = TverskyOptions(intersection="mean")
+    model = tversky_gpt2(
+        cfg, mode="all", num_features=6, targets=("attn.c_proj",), feature_init="normal", options=opts
     )
-    assert {c["name"]: c["passed"] for c in committed["criteria"]} == crit
+    assert model.lm_head.options == model.transformer.h[0].attn.c_proj.options == opts.replace(init="normal")

@@ -291,13 +291,21 @@ def run_preset(
         seeds=list(seeds),
     )
     start = time.perf_counter()
+    used_threads = None
     with threads(n_threads):
+        try:
+            import torch
+
+            used_threads = torch.get_num_threads()
+        except ImportError:  # pragma: no cover - every paper package has torch
+            pass
         for name in progress(chosen, desc="studies", leave=True):
             t0 = time.perf_counter()
             ctx = Context(res, study=name, seeds=seeds, device=dev, out_dir=out_path.parent)
             studies[name].run(preset.studies[name], ctx)
             print(f"[{dist}-reproduce] study {name}: {time.perf_counter() - t0:.1f} s", flush=True)
     res.finalize(wall_time_s=time.perf_counter() - start, device=dev, module_file=module_file)
+    res.versions["torch_threads"] = used_threads  # numbers can depend on it (float sums)
     try:
         draw_figures(res, studies, out_path.parent)
     except Exception as err:  # a figure never costs the numbers

@@ -2,6 +2,8 @@
 
 A :class:`TverskyProjection` is a drop-in replacement for ``nn.Linear`` built on Tversky's contrast model of
 similarity (common and distinctive features over a learned feature bank); one such layer computes XOR.
+The library imports torch only; ``tversky_nn.hf`` needs transformers, ``tversky_nn.viz`` matplotlib, and the
+reproduction (``tversky_nn.reproduce``) the ``reproduce`` extra.
 """
 
 from tversky_nn import functional
@@ -14,12 +16,14 @@ from tversky_nn.modules import (
     TverskySimilarity,
     count_parameters,
 )
+from tversky_nn.options import TverskyOptions
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DataDomainParameter",
     "SharedFeatureBank",
+    "TverskyOptions",
     "TverskyProjection",
     "TverskySimilarity",
     "__version__",

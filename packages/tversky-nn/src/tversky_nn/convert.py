@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from tversky_nn.modules import TverskyProjection, _check_pos_int, init_tensor_
+from tversky_nn.options import TverskyOptions, resolve_options
 
 __all__ = ["is_linear_like", "linear_dims", "replace_linear"]
 
@@ -36,15 +37,16 @@ def replace_linear(
     num_features: int,
     share_features: bool = True,
     feature_banks: dict[int, nn.Parameter] | None = None,
-    **options: Any,
+    options: TverskyOptions | None = None,
+    **kwargs: Any,
 ) -> int:
     """Replace linear-like submodules of ``module`` in place by :class:`TverskyProjection`; returns how many.
 
     ``predicate(qualified_name, submodule)`` selects the layers (default: every ``nn.Linear`` / ``Conv1D``).
     With ``share_features=True`` all replaced layers with the same input width share one feature bank
     (``num_features`` x width), as in the paper's "Tversky-all" GPT-2; pass ``feature_banks={width: param}`` to
-    reuse existing banks (e.g. the LM head's). ``options`` go to :class:`TverskyProjection` (reductions, model,
-    init, ...). The replaced layers' weights and biases are dropped: Tversky projections have no bias and are
+    reuse existing banks (e.g. the LM head's). ``options`` (a :class:`TverskyOptions`) and/or its fields as keyword
+    arguments (reductions, model, init, ...) go to every :class:`TverskyProjection`. The replaced layers' weights and biases are dropped: Tversky projections have no bias and are
     trained from their own initialisation (the paper trains from scratch).
     """
     if not isinstance(module, nn.Module):
@@ -53,12 +55,12 @@ def replace_linear(
     if predicate is not None and not callable(predicate):
         raise TypeError(f"predicate must be callable (name, module) -> bool, got {type(predicate).__name__}")
     for key in ("prototypes", "feature_bank"):
-        if key in options:
+        if key in kwargs:
             raise ValueError(
                 f"replace_linear sets {key} itself; got {key}= in options (use feature_banks= to share banks)"
             )
+    opts = resolve_options(options, kwargs, where="replace_linear")
     banks: dict[int, nn.Parameter] = dict(feature_banks or {})
-    init = options.get("init", "uniform")
     targets = [
         (name, child)
         for name, child in module.named_modules()
@@ -71,10 +73,10 @@ def replace_linear(
         if share_features:
             if d_in not in banks:
                 p = nn.Parameter(torch.empty(num_features, d_in, device=weight.device, dtype=weight.dtype))
-                init_tensor_(p, init)
+                init_tensor_(p, opts.init)
                 banks[d_in] = p
             bank = banks[d_in]
-        layer = TverskyProjection(d_in, d_out, num_features, feature_bank=bank, **options)
+        layer = TverskyProjection(d_in, d_out, num_features, feature_bank=bank, options=opts)
         layer.to(device=weight.device, dtype=weight.dtype)
         parent_name, _, attr = name.rpartition(".")
         parent = module.get_submodule(parent_name) if parent_name else module

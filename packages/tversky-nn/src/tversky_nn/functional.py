@@ -23,26 +23,29 @@ gradients are needed) so memory stays bounded.
 
 from __future__ import annotations
 
-import math
-import warnings
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
-INTERSECTIONS = ("product", "min", "max", "mean", "gmean", "softmin")
-DIFFERENCES = ("ignorematch", "subtractmatch", "subtractmatch_aggregate")
-MODELS = ("contrast", "ratio")
-#: alias kept for users of the spelling found in public code (``substractmatch``, the aggregate variant)
-DIFFERENCE_ALIASES = {"substractmatch": "subtractmatch_aggregate"}
-
-DEFAULT_MAX_INTERMEDIATE_BYTES = 1 << 30
+from tversky_nn.options import (
+    DEFAULT_MAX_INTERMEDIATE_BYTES,
+    DIFFERENCE_ALIASES,
+    DIFFERENCES,
+    INTERSECTIONS,
+    MODELS,
+    TverskyOptions,
+    check_options,
+    resolve_options,
+)
 
 __all__ = [
     "DIFFERENCES",
     "INTERSECTIONS",
     "MODELS",
+    "TverskyOptions",
     "check_options",
     "difference",
     "intersection",
@@ -50,6 +53,9 @@ __all__ = [
     "tversky_projections",
     "tversky_similarity",
 ]
+
+#: options a layer uses and the functional form does not take
+LAYER_ONLY = ("learnable", "init")
 
 
 # ------------------------------------------------------------------------------------------ validation
@@ -62,34 +68,6 @@ def _check_float(name: str, t: torch.Tensor) -> None:
         raise TypeError(
             f"{name} must be a real floating-point tensor, got dtype {t.dtype}; convert it with .float()"
         )
-
-
-def check_options(
-    *, model: str = "contrast", intersection: str = "product", difference: str = "ignorematch"
-) -> tuple[str, str, str]:
-    """Validate the three option strings; returns them with aliases resolved.
-
-    ``"substractmatch"`` (sic, the spelling of public implementations) is accepted with a DeprecationWarning and
-    means ``"subtractmatch_aggregate"``.
-    """
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
-    if intersection not in INTERSECTIONS:
-        raise ValueError(f"intersection must be one of {INTERSECTIONS}, got {intersection!r}")
-    if difference in DIFFERENCE_ALIASES:
-        new = DIFFERENCE_ALIASES[difference]
-        warnings.warn(
-            f"difference={difference!r} is deprecated: it is the aggregate variant, spell it {new!r} "
-            "(or use 'subtractmatch' for the paper's per-feature Eq. 5)",
-            DeprecationWarning,
-            stacklevel=3,
-        )
-        difference = new
-    if difference not in DIFFERENCES:
-        raise ValueError(
-            f"difference must be one of {DIFFERENCES} (or the alias 'substractmatch'), got {difference!r}"
-        )
-    return model, intersection, difference
 
 
 # ------------------------------------------------------------------------------------------ building blocks
@@ -305,20 +283,12 @@ def tversky_similarity(
     x: torch.Tensor,
     y: torch.Tensor,
     features: torch.Tensor,
-    alpha: torch.Tensor | float = 0.5,
-    beta: torch.Tensor | float = 0.5,
-    theta: torch.Tensor | float = 1.0,
+    alpha: torch.Tensor | float | None = None,
+    beta: torch.Tensor | float | None = None,
+    theta: torch.Tensor | float | None = None,
     *,
-    model: str = "contrast",
-    intersection: str = "product",
-    difference: str = "ignorematch",
-    threshold: float = 0.0,
-    normalize: bool = False,
-    exact_per_feature: bool = False,
-    chunk_size: int | None = None,
-    gmean_eps: float = 0.0,
-    ratio_eps: float = 1.0,
-    max_intermediate_bytes: int = DEFAULT_MAX_INTERMEDIATE_BYTES,
+    options: TverskyOptions | None = None,
+    **kwargs: Any,
 ) -> torch.Tensor:
     """Tversky similarity of every row of ``x`` (``(..., d)``) to every row of ``y`` (``(m, d)``): ``(..., m)``.
 
@@ -326,14 +296,18 @@ def tversky_similarity(
     ``S = f(X n Y) / (f(X n Y) + alpha f(X - Y) + beta f(Y - X) + ratio_eps)`` (``theta`` unused; the paper's
     ratio model has ``ratio_eps = 0``, the default 1 keeps ``S`` finite when both sets are empty). The
     projection onto ``features`` (``(K, d)``) is computed once per operand and shared by all terms.
-    ``normalize=True`` L2-normalises ``x`` and ``y`` (not the features) along the last dimension first.
+
+    ``alpha``, ``beta``, ``theta``: floats or scalar tensors (learnable ones included); when not given, the
+    values of ``options`` (0.5, 0.5, 1.0 by default). The other options (``model``, ``intersection``,
+    ``difference``, ``threshold``, ``normalize``, ``exact_per_feature``, ``chunk_size``, ``gmean_eps``,
+    ``ratio_eps``, ``max_intermediate_bytes``; see :class:`~tversky_nn.options.TverskyOptions`) come from
+    ``options`` and/or keyword arguments, which take precedence. ``normalize=True`` L2-normalises ``x`` and ``y``
+    (not the features) along the last dimension first.
     """
+    opts = resolve_options(options, kwargs, where="tversky_similarity", exclude=LAYER_ONLY)
     _check_float("x", x)
     _check_float("y", y)
     _check_float("features", features)
-    model, intersection, difference = check_options(
-        model=model, intersection=intersection, difference=difference
-    )
     if y.dim() != 2:
         raise ValueError(f"y must be 2-D (m, d), got shape {tuple(y.shape)}")
     if features.dim() != 2:
@@ -343,37 +317,35 @@ def tversky_similarity(
         raise ValueError(
             f"x, y and features must share the last dim: expected last dim {d}, got x {x.shape[-1]}, y {y.shape[-1]}"
         )
-    if not math.isfinite(threshold):
-        raise ValueError(f"threshold must be a finite float, got {threshold!r}")
     lead = x.shape[:-1]
     x2 = x.reshape(-1, d)
-    if normalize:
+    if opts.normalize:
         x2 = F.normalize(x2, dim=-1)
         y = F.normalize(y, dim=-1)
-    xm, xmask = tversky_projections(x2, features, threshold)
-    pm, pmask = tversky_projections(y, features, threshold)
-    a = _as_scalar("alpha", alpha, xm)
-    b = _as_scalar("beta", beta, xm)
-    t = _as_scalar("theta", theta, xm)
-    if model == "contrast" and intersection == "product" and difference == "ignorematch":
+    xm, xmask = tversky_projections(x2, features, opts.threshold)
+    pm, pmask = tversky_projections(y, features, opts.threshold)
+    a = _as_scalar("alpha", opts.alpha if alpha is None else alpha, xm)
+    b = _as_scalar("beta", opts.beta if beta is None else beta, xm)
+    t = _as_scalar("theta", opts.theta if theta is None else theta, xm)
+    if opts.model == "contrast" and opts.intersection == "product" and opts.difference == "ignorematch":
         out = _fused_contrast(xm, xmask, pm, pmask, a, b, t)
         return out.reshape(*lead, y.shape[0])
-    mib = max_intermediate_bytes
+    chunk, mib = opts.chunk_size, opts.max_intermediate_bytes
     common = _intersection(
-        xm, xmask, pm, pmask, intersection, exact_per_feature=exact_per_feature, gmean_eps=gmean_eps,
-        chunk_size=chunk_size, max_intermediate_bytes=mib,
+        xm, xmask, pm, pmask, opts.intersection, exact_per_feature=opts.exact_per_feature,
+        gmean_eps=opts.gmean_eps, chunk_size=chunk, max_intermediate_bytes=mib,
     )  # fmt: skip
-    d_xy = _difference(xm, xmask, pm, pmask, difference, chunk_size=chunk_size, max_intermediate_bytes=mib)
-    d_yx = _difference(pm, pmask, xm, xmask, difference, chunk_size=chunk_size, max_intermediate_bytes=mib)
+    d_xy = _difference(xm, xmask, pm, pmask, opts.difference, chunk_size=chunk, max_intermediate_bytes=mib)
+    d_yx = _difference(pm, pmask, xm, xmask, opts.difference, chunk_size=chunk, max_intermediate_bytes=mib)
     d_yx = d_yx.transpose(-1, -2)
     # combine in (at least) the scalars' dtype, so their gradients (sums over all n x m pairs) cannot overflow
     # fp16 under autocast
     sdtype = torch.promote_types(common.dtype, t.dtype)
     common, d_xy, d_yx = common.to(sdtype), d_xy.to(sdtype), d_yx.to(sdtype)
-    if model == "contrast":
+    if opts.model == "contrast":
         out = t * common - a * d_xy - b * d_yx
     else:
-        out = common / (common + a * d_xy + b * d_yx + ratio_eps)
+        out = common / (common + a * d_xy + b * d_yx + opts.ratio_eps)
     return out.reshape(*lead, y.shape[0])
 
 

@@ -15,6 +15,7 @@ from torch import nn
 
 from tversky_nn.convert import replace_linear
 from tversky_nn.modules import SharedFeatureBank, TverskyProjection, _check_pos_int
+from tversky_nn.options import TverskyOptions, resolve_options
 
 MODES = ("linear", "head", "all")
 GPT2_PROJECTIONS = ("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj")
@@ -30,7 +31,8 @@ def tversky_gpt2(
     tie_prototypes: bool = True,
     targets: Sequence[str] = GPT2_PROJECTIONS,
     feature_init: str = "uniform",
-    **options: Any,
+    options: TverskyOptions | None = None,
+    **kwargs: Any,
 ) -> nn.Module:
     """A randomly initialised ``GPT2LMHeadModel`` with a Tversky head (``mode="head"``), Tversky head and
     projections (``mode="all"``) or the plain linear model (``mode="linear"``, the baseline).
@@ -39,20 +41,24 @@ def tversky_gpt2(
     ``num_features * n_embd + 3`` parameters); otherwise the head learns its own ``(vocab, n_embd)`` prototypes
     and ``config.tie_word_embeddings`` is switched off. ``targets`` names the block projections replaced in
     ``mode="all"`` (suffixes of module names inside ``transformer.h``); layers whose input width is ``n_embd``
-    share the head's feature bank, ``mlp.c_proj`` (width ``4 n_embd``) gets one bank of its own. ``options`` go
-    to every :class:`TverskyProjection` (reductions, model, normalize, ...); ``feature_init`` initialises the
-    banks (and untied prototypes); the default U[0, 1) follows public Tversky code, but with prototypes tied to
-    ``wte`` it starts the head with large, gradient-free ignorematch offsets per token: ``feature_init="normal"``
-    (N(0, 1/d)) is what ``tversky-nn-reproduce`` uses.
+    share the head's feature bank, ``mlp.c_proj`` (width ``4 n_embd``) gets one bank of its own. ``options`` (a
+    :class:`TverskyOptions`) and/or its fields as keyword arguments go to every :class:`TverskyProjection`
+    (reductions, model, normalize, ...), except ``init``: ``feature_init`` initialises the banks (and untied
+    prototypes); the default U[0, 1) follows public Tversky code, but with prototypes tied to ``wte`` it starts
+    the head with large, gradient-free ignorematch offsets per token: ``feature_init="normal"`` (N(0, 1/d)) is
+    what ``tversky-nn-reproduce`` uses. Needs ``transformers`` (``pip install transformers``).
     """
     try:
         from transformers import GPT2Config, GPT2LMHeadModel
     except ImportError as err:  # pragma: no cover - exercised only without the extra
-        raise ImportError("tversky_gpt2 needs transformers: pip install 'tversky-nn[hf]'") from err
+        raise ImportError("tversky_gpt2 needs transformers: pip install transformers") from err
     if not isinstance(config, GPT2Config):
         raise TypeError(f"config must be a transformers.GPT2Config, got {type(config).__name__}")
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if "init" in kwargs:
+        raise ValueError("tversky_gpt2 takes the initialisation as feature_init=, got init= as well")
+    opts = resolve_options(options, kwargs, where="tversky_gpt2").replace(init=feature_init)
     _check_pos_int("num_features", num_features)
     if isinstance(targets, str):
         targets = (targets,)
@@ -63,7 +69,7 @@ def tversky_gpt2(
     if mode == "linear":
         return model
     d = config.n_embd
-    bank = SharedFeatureBank(num_features, d, init=feature_init)
+    bank = SharedFeatureBank(num_features, d, init=opts.init)
     wte = model.transformer.wte.weight
     head = TverskyProjection(
         d,
@@ -71,8 +77,7 @@ def tversky_gpt2(
         num_features,
         prototypes=wte if tie_prototypes else None,
         feature_bank=bank.weight,
-        init=feature_init,
-        **options,
+        options=opts,
     )
     if not tie_prototypes:
         model.config.tie_word_embeddings = False
@@ -84,7 +89,6 @@ def tversky_gpt2(
             lambda name, _m: name.endswith(suffixes),
             num_features=num_features,
             feature_banks={d: bank.weight},
-            init=feature_init,
-            **options,
+            options=opts,
         )
     return model

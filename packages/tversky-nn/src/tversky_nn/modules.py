@@ -10,9 +10,7 @@ import torch
 from torch import nn
 
 from tversky_nn import functional as TF
-
-INITS = ("uniform", "normal", "orthogonal", "xavier_uniform")
-_SCALARS = ("alpha", "beta", "theta")
+from tversky_nn.options import INITS, SCALARS, TverskyOptions, resolve_options
 
 __all__ = ["DataDomainParameter", "SharedFeatureBank", "TverskyProjection", "TverskySimilarity"]
 
@@ -126,66 +124,40 @@ def _make_source(name: str, src: Any, rows: int, dim: int, init: str) -> nn.Para
     )
 
 
+def _option(name: str) -> Any:
+    """A read-only attribute that shows the layer's option ``name`` (``layer.options`` holds them all)."""
+    return property(lambda self: getattr(self.options, name), doc=f"``options.{name}`` (read-only)")
+
+
 class _TverskyBase(nn.Module):
-    """Feature bank, alpha / beta / theta and the options shared by both layers."""
+    """Feature bank, alpha / beta / theta and the options (:class:`TverskyOptions`) shared by both layers."""
 
     feature_bank: nn.Parameter | nn.Module
     alpha: torch.Tensor
     beta: torch.Tensor
     theta: torch.Tensor
+    options: TverskyOptions
 
-    def __init__(
-        self,
-        dim: int,
-        num_features: int,
-        *,
-        model: str,
-        intersection: str,
-        difference: str,
-        alpha: float,
-        beta: float,
-        theta: float,
-        learnable: Sequence[str],
-        feature_bank: Any,
-        init: str,
-        threshold: float,
-        normalize: bool,
-        exact_per_feature: bool,
-        chunk_size: int | None,
-        gmean_eps: float,
-        ratio_eps: float,
-    ) -> None:
+    model = _option("model")
+    intersection = _option("intersection")
+    difference = _option("difference")
+    learnable = _option("learnable")
+    init = _option("init")
+    threshold = _option("threshold")
+    normalize = _option("normalize")
+    exact_per_feature = _option("exact_per_feature")
+    chunk_size = _option("chunk_size")
+    gmean_eps = _option("gmean_eps")
+    ratio_eps = _option("ratio_eps")
+
+    def __init__(self, dim: int, num_features: int, *, feature_bank: Any, options: TverskyOptions) -> None:
         super().__init__()
         self.dim = _check_pos_int("in_features", dim)
         self.num_features = _check_pos_int("num_features", num_features)
-        self.model, self.intersection, self.difference = TF.check_options(
-            model=model, intersection=intersection, difference=difference
-        )
-        if init not in INITS:
-            raise ValueError(f"init must be one of {INITS}, got {init!r}")
-        if isinstance(learnable, str):
-            learnable = (learnable,)
-        bad = [s for s in learnable if s not in _SCALARS]
-        if bad:
-            raise ValueError(f"learnable must be a subset of {_SCALARS}, got {tuple(learnable)!r}")
-        if chunk_size is not None and (
-            isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
-        ):
-            raise ValueError(f"chunk_size must be a positive int or None, got {chunk_size!r}")
-        for name, v in (("alpha", alpha), ("beta", beta), ("theta", theta), ("threshold", threshold)):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise ValueError(f"{name} must be a finite float, got {v!r}")
-        self.init = init
-        self.threshold = float(threshold)
-        self.normalize = bool(normalize)
-        self.exact_per_feature = bool(exact_per_feature)
-        self.chunk_size = chunk_size
-        self.gmean_eps = float(gmean_eps)
-        self.ratio_eps = float(ratio_eps)
-        self.learnable = tuple(learnable)
-        for name, v in (("alpha", alpha), ("beta", beta), ("theta", theta)):
-            t = torch.tensor(float(v))
-            if name in self.learnable:
+        self.options = options
+        for name in SCALARS:
+            t = torch.tensor(getattr(options, name))
+            if name in options.learnable:
                 setattr(self, name, nn.Parameter(t))
             else:
                 self.register_buffer(name, t)
@@ -199,7 +171,7 @@ class _TverskyBase(nn.Module):
             raise ValueError(
                 f"feature_bank has {feature_bank.shape[0]} features, expected num_features={num_features}"
             )
-        self.feature_bank = _make_source("feature_bank", feature_bank, num_features, dim, init)
+        self.feature_bank = _make_source("feature_bank", feature_bank, num_features, dim, options.init)
         self.owns_features = feature_bank is None
 
     def features(self) -> torch.Tensor:
@@ -225,21 +197,7 @@ class _TverskyBase(nn.Module):
 
     def _similarity(self, x: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
         return TF.tversky_similarity(
-            x,
-            p,
-            self.features(),
-            self.alpha,
-            self.beta,
-            self.theta,
-            model=self.model,
-            intersection=self.intersection,
-            difference=self.difference,
-            threshold=self.threshold,
-            normalize=self.normalize,
-            exact_per_feature=self.exact_per_feature,
-            chunk_size=self.chunk_size,
-            gmean_eps=self.gmean_eps,
-            ratio_eps=self.ratio_eps,
+            x, p, self.features(), self.alpha, self.beta, self.theta, options=self.options
         )
 
     def _options_repr(self) -> str:
@@ -264,6 +222,11 @@ class TverskySimilarity(_TverskyBase):
     every ``b`` (asymmetric unless ``alpha == beta``). Parameters: feature bank ``(num_features, dim)`` and the
     scalars ``alpha``, ``beta``, ``theta`` (learnable by default). Defaults follow public Tversky code:
     contrast model, product / ignorematch, alpha = beta = 0.5, theta = 1, U[0, 1) init, threshold 0.
+
+    The options (model, reductions, initial scalars, ``learnable``, ``init``, ...) are a
+    :class:`~tversky_nn.options.TverskyOptions`: pass ``options=`` and/or its fields as keyword arguments
+    (``TverskySimilarity(64, 32, alpha=0.8, beta=0.2)``); keyword arguments override ``options``. The layer keeps
+    them in ``layer.options`` (``layer.intersection`` etc. read them).
     """
 
     def __init__(
@@ -271,28 +234,12 @@ class TverskySimilarity(_TverskyBase):
         dim: int,
         num_features: int,
         *,
-        model: str = "contrast",
-        intersection: str = "product",
-        difference: str = "ignorematch",
-        alpha: float = 0.5,
-        beta: float = 0.5,
-        theta: float = 1.0,
-        learnable: Sequence[str] = _SCALARS,
         feature_bank: torch.Tensor | nn.Module | None = None,
-        init: str = "uniform",
-        threshold: float = 0.0,
-        normalize: bool = False,
-        exact_per_feature: bool = False,
-        chunk_size: int | None = None,
-        gmean_eps: float = 0.0,
-        ratio_eps: float = 1.0,
+        options: TverskyOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            dim, num_features, model=model, intersection=intersection, difference=difference, alpha=alpha, beta=beta,
-            theta=theta, learnable=learnable, feature_bank=feature_bank, init=init, threshold=threshold,
-            normalize=normalize, exact_per_feature=exact_per_feature, chunk_size=chunk_size, gmean_eps=gmean_eps,
-            ratio_eps=ratio_eps,
-        )  # fmt: skip
+        opts = resolve_options(options, kwargs, where="TverskySimilarity")
+        super().__init__(dim, num_features, feature_bank=feature_bank, options=opts)
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         self._check_input(a, "a")
@@ -318,6 +265,8 @@ class TverskyProjection(_TverskyBase):
 
     ``prototypes=`` ties the prototypes to an existing parameter (e.g. ``wte.weight`` for an LM head) or takes a
     :class:`DataDomainParameter`; ``feature_bank=`` shares a bank (parameter or :class:`SharedFeatureBank`).
+    The options are a :class:`~tversky_nn.options.TverskyOptions` (``options=`` and/or its fields as keyword
+    arguments, e.g. ``intersection="min"``), as for :class:`TverskySimilarity`.
     """
 
     prototypes: nn.Parameter | nn.Module
@@ -328,29 +277,13 @@ class TverskyProjection(_TverskyBase):
         out_features: int,
         num_features: int,
         *,
-        model: str = "contrast",
-        intersection: str = "product",
-        difference: str = "ignorematch",
-        alpha: float = 0.5,
-        beta: float = 0.5,
-        theta: float = 1.0,
-        learnable: Sequence[str] = _SCALARS,
         prototypes: torch.Tensor | nn.Module | None = None,
         feature_bank: torch.Tensor | nn.Module | None = None,
-        init: str = "uniform",
-        threshold: float = 0.0,
-        normalize: bool = False,
-        exact_per_feature: bool = False,
-        chunk_size: int | None = None,
-        gmean_eps: float = 0.0,
-        ratio_eps: float = 1.0,
+        options: TverskyOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            in_features, num_features, model=model, intersection=intersection, difference=difference, alpha=alpha,
-            beta=beta, theta=theta, learnable=learnable, feature_bank=feature_bank, init=init, threshold=threshold,
-            normalize=normalize, exact_per_feature=exact_per_feature, chunk_size=chunk_size, gmean_eps=gmean_eps,
-            ratio_eps=ratio_eps,
-        )  # fmt: skip
+        opts = resolve_options(options, kwargs, where="TverskyProjection")
+        super().__init__(in_features, num_features, feature_bank=feature_bank, options=opts)
         self.in_features = self.dim
         self.out_features = _check_pos_int("out_features", out_features)
         if (
@@ -361,7 +294,7 @@ class TverskyProjection(_TverskyBase):
             raise ValueError(
                 f"prototypes has {prototypes.shape[0]} rows, expected out_features={out_features}"
             )
-        self.prototypes = _make_source("prototypes", prototypes, out_features, in_features, init)
+        self.prototypes = _make_source("prototypes", prototypes, out_features, in_features, opts.init)
         self.owns_prototypes = prototypes is None
 
     def prototype_matrix(self) -> torch.Tensor:
@@ -372,14 +305,13 @@ class TverskyProjection(_TverskyBase):
     def reset_parameters(self, init: str | None = None) -> None:
         """Re-initialise the prototypes and feature bank this layer owns (shared or tied ones are left alone) with
         ``init`` (one of ``uniform | normal | orthogonal | xavier_uniform``; default: the constructor's)."""
-        init = self.init if init is None else init
-        if init not in INITS:
-            raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        options = self.options if init is None else self.options.replace(init=init)
+        init = options.init
         if self.owns_prototypes and isinstance(self.prototypes, nn.Parameter):
             init_tensor_(self.prototypes, init)
         if self.owns_features and isinstance(self.feature_bank, nn.Parameter):
             init_tensor_(self.feature_bank, init)
-        self.init = init
+        self.options = options
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self._check_input(x)

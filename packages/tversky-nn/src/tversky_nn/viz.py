@@ -1,4 +1,4 @@
-"""Draw learned prototypes and features as images (paper Sec. 2.5, Fig. 2); needs the ``plot`` extra."""
+"""Draw learned prototypes and features as images (paper Sec. 2.5, Fig. 2); needs matplotlib."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def plot_prototypes(
             matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
     except ImportError as err:  # pragma: no cover
-        raise ImportError("plot_prototypes needs matplotlib: pip install 'tversky-nn[plot]'") from err
+        raise ImportError("plot_prototypes needs matplotlib: pip install matplotlib") from err
     protos = _as_images(prototypes, shape)
     feats = _as_images(features, shape)[:max_features] if features is not None else None
     cols = max(protos.shape[0], 1 if feats is None else min(feats.shape[0], protos.shape[0]))

@@ -1,4 +1,5 @@
-"""An offline word-level language-modelling corpus built at run time from text that ships with Python.
+"""The language-model study's corpus: an offline word-level corpus built at run time from text that ships
+with Python.
 
 The documents are the docstrings of the standard library's non-test modules (``ast.get_docstring`` of every
 module, class and function) and the language-reference topics of ``pydoc_data.topics``. The text depends on
