@@ -113,7 +113,8 @@ def run_readme(dist: str, path: str | Path | None = None) -> list[str]:
     if path is not None and Path(path).exists():
         text, where = Path(path).read_text(encoding="utf-8"), str(path)
     else:
-        text, where = metadata.metadata(dist).get_payload() or "", f"{dist} README (package metadata)"
+        meta: Any = metadata.metadata(dist)  # an email.message.Message: the README is its payload
+        text, where = meta.get_payload() or "", f"{dist} README (package metadata)"
     blocks = readme_snippets(text)
     if not blocks:
         raise AssertionError(f"{where} has no python snippet")
