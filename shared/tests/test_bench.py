@@ -6,6 +6,14 @@ import pytest
 from paperzoo_shared.bench import Comparison, peak_memory, ratio_table, time_fn, write_bench
 
 
+def test_time_fn_calls_exactly_warmup_plus_repeat_times():
+    calls = []
+    time_fn(lambda: calls.append(1), warmup=2, repeat=3)
+    assert len(calls) == 5
+    time_fn(lambda: calls.append(1), warmup=0, repeat=1)
+    assert len(calls) == 6
+
+
 def test_time_fn_measures_sleep():
     t = time_fn(lambda: time.sleep(0.01), warmup=1, repeat=5)
     assert 0.009 <= t.min <= t.median <= t.max < 0.2

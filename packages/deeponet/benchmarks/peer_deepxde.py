@@ -1,23 +1,23 @@
 """Side by side with DeepXDE (pytorch backend) on the same antiderivative arrays and the same architecture:
-test MSE over seeds and time per 1000 iterations. Writes results/peer.json (README table ``peer``).
+test MSE over seeds and time per iteration. Writes results/peers.json (README table ``peers``).
 
-Run: ``pip install deepxde`` then ``python benchmarks/peer_deepxde.py``.
+Run: ``pip install "deeponet[reproduce,peers]"`` then ``python benchmarks/peer_deepxde.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
 
 import torch
 
+import deeponet
 from deeponet import DeepONet, fit, mse
-from deeponet.reproduce import operator_data
+from deeponet.reproduce.data import operator_data
 from paperzoo_shared import mean_std
-from paperzoo_shared.results import environment, hardware_label
+from paperzoo_shared.results import Results
 
 
 def main() -> None:
@@ -25,18 +25,28 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=5000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "peer.json"))
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "peers.json"))
     args = parser.parse_args()
     os.environ.setdefault("DDE_BACKEND", "pytorch")
     import deepxde as dde
 
     dev = torch.device(args.device)
-    rows = {
+    peer = f"DeepXDE {dde.__version__}"
+    rows: dict[str, list[float]] = {
         "ours (per-function query sets)": [],
         "ours (unaligned triples)": [],
-        f"DeepXDE {dde.__version__}": [],
+        peer: [],
     }
-    times = {k: [] for k in rows}
+    times: dict[str, list[float]] = {k: [] for k in rows}
+    res = Results(
+        package="deeponet",
+        version=deeponet.__version__,
+        kind="peers",
+        preset="peers",
+        config={"iterations": args.iterations, "device": args.device},
+        seeds=list(args.seeds),
+    )
+    start = time.perf_counter()
     for seed in args.seeds:
         train = operator_data("antiderivative", 1000, 10, 1000 + seed, dev)
         test = operator_data("antiderivative", 2000, 10, 9000 + seed, dev)
@@ -66,35 +76,26 @@ def main() -> None:
         model.compile("adam", lr=1e-3)
         t0 = time.perf_counter()
         model.train(iterations=args.iterations, display_every=args.iterations, verbose=0)
-        name = f"DeepXDE {dde.__version__}"
-        times[name].append((time.perf_counter() - t0) / args.iterations * 1000)
+        times[peer].append((time.perf_counter() - t0) / args.iterations * 1000)
         pred = model.predict((np_(te_flat[0]), np_(te_flat[1])))
-        rows[name].append(float(((torch.as_tensor(pred).squeeze(-1) - te_flat[2].cpu()) ** 2).mean()))
-    ref = mean_std(times[f"DeepXDE {dde.__version__}"])["mean"]
+        rows[peer].append(float(((torch.as_tensor(pred).squeeze(-1) - te_flat[2].cpu()) ** 2).mean()))
+        for name in rows:
+            res.add_seed(
+                seed,
+                {"implementation": name, "test_mse": rows[name][-1], "ms_per_iteration": times[name][-1]},
+            )
+    ref = mean_std(times[peer])["mean"]
     table = [
         [k, mean_std(v), mean_std(times[k]), f"{ref / mean_std(times[k])['mean']:.2f}x"]
         for k, v in rows.items()
     ]
-    out = {
-        "kind": "peer",
-        "hardware": hardware_label(dev),
-        "versions": environment(dev),
-        "date": time.strftime("%Y-%m-%d"),
-        "iterations": args.iterations,
-        "seeds": args.seeds,
-        "tables": {
-            "peer": {
-                "columns": [
-                    "implementation",
-                    f"test MSE after {args.iterations} its",
-                    "ms per iteration",
-                    "speed vs DeepXDE",
-                ],
-                "rows": table,
-            }
-        },
-    }
-    Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
+    res.add_table(
+        "peers",
+        ["implementation", f"test MSE after {args.iterations} its", "ms per iteration", "speed vs DeepXDE"],
+        table,
+    )
+    res.finalize(wall_time_s=time.perf_counter() - start, device=dev, module_file=__file__)
+    res.write(args.out)
     for r in table:
         print(r)
 

@@ -8,6 +8,7 @@ Writes ``results/bench.json`` with two tables:
 * ``peer``: the GRF side-by-side with DeepXDE (covariance error, Cholesky agreement, speed ratio).
 
 ``--scale`` shrinks the sample counts (e.g. 0.1 for a smoke run); times are then extrapolated linearly.
+Run: ``pip install "pde-data[reproduce,peers]"`` then ``python benchmarks/bench_pde_data.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 import pde_data
 from paperzoo_shared.bench import Comparison, Timing, ratio_table, time_fn, write_bench
+from paperzoo_shared.results import Results
 
 
 def _timing(seconds: float) -> Timing:
@@ -28,6 +30,8 @@ def _timing(seconds: float) -> Timing:
 
 
 def _once(fn) -> float:
+    """Seconds of one call: a generator at its target scale runs once (``time_fn``'s Timer would add two
+    warm-up calls of a job that takes up to minutes)."""
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
@@ -49,9 +53,7 @@ def main() -> None:
     ]
     for task, name, kw, n, budget in targets:
         m = max(int(round(n * s)), 1)
-        secs = _once(
-            lambda name=name, kw=kw, m=m: pde_data.generate(name, m, cache=False, progress=False, **kw)
-        )
+        secs = _once(lambda name=name, kw=kw, m=m: pde_data.generate(name, m, cache=False, **kw))
         secs *= n / m
         c = Comparison(task=task, reference="target budget (issue #8)")
         c.add("target budget (issue #8)", _timing(budget))
@@ -107,23 +109,24 @@ def main() -> None:
         c.add("pde_data.RBFGRF", ours, note="deepxde not installed")
         comps.append(c)
     print(ratio_table(comps))
-    path = write_bench(args.out, comps)
+    path = write_bench(
+        args.out, comps, package="pde-data", version=pde_data.__version__, config={"scale": args.scale}
+    )
     if peer_rows:
-        import json
-
-        data = json.loads(path.read_text())
-        data["tables"]["peer"] = {
-            "columns": [
+        res = Results.read(path)
+        res.add_table(
+            "peer",
+            [
                 "implementation",
                 "max |cov - kernel| (4000 samples)",
                 "seconds",
                 "speed-up vs deepxde",
                 "max |LL^T - L'L'^T|",
             ],
-            "rows": [[*r] for r in peer_rows],
-        }
-        path.write_text(json.dumps(data, indent=2) + "\n")
-        print(data["tables"]["peer"])
+            peer_rows,
+        )
+        res.write(path)
+        print(res.tables["peer"])
 
 
 if __name__ == "__main__":

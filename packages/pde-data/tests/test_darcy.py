@@ -70,14 +70,3 @@ def test_subsampling_keeps_both_ends():
     assert sub["x"][0] == 0.0 and sub["x"][-1] == 1.0
     with pytest.raises(ValueError, match="must divide size - 1"):
         ds.subsample(3)
-
-
-def test_bad_darcy_inputs():
-    with pytest.raises(ValueError, match="strictly positive"):
-        solve_darcy_2d(np.zeros((5, 5)))
-    with pytest.raises(ValueError, match="at least 3 nodes"):
-        solve_darcy_2d(np.ones((2, 2)))
-    with pytest.raises(ValueError, match="grid must be one of"):
-        solve_darcy_2d(np.ones((5, 5)), grid="cell")
-    with pytest.raises(ValueError, match="square"):
-        solve_darcy_2d(np.ones((5, 6)))

@@ -56,7 +56,8 @@ def test_cache_roundtrip_key_and_location(tmp_path, monkeypatch):
     assert other.meta["cache_key"] != ds.meta["cache_key"]
     assert len(sorted((tmp_path / "c").glob("darcy_2d-*.npz"))) == 2
     sidecar = json.loads(files[0].with_suffix(".json").read_text())
-    assert sidecar["config"]["a_positive"] == 12.0 and sidecar["seed"] == 0 and "version" in sidecar
+    assert sidecar["config"]["a_positive"] == 12.0 and sidecar["seed"] == 0
+    assert sidecar["version"] == pde_data.__version__
 
 
 def test_dataset_splits_torch_and_describe(tmp_path):
@@ -94,19 +95,6 @@ def test_presets_record_paper_settings():
     assert (dr.D, dr.k, dr.nx, dr.nt, dr.n_points) == (0.01, 0.01, 100, 100, 100)
 
 
-def test_bad_generate_inputs():
-    with pytest.raises(ValueError, match="unknown dataset or preset 'darcy'.*darcy_2d"):
-        pde_data.generate("darcy", 2)
-    with pytest.raises(ValueError, match="unknown parameter"):
-        pde_data.generate("darcy_2d", 2, resolution=8)
-    with pytest.raises(ValueError, match="n must be >= 1"):
-        pde_data.generate("darcy_2d", 0)
-    with pytest.raises(ValueError, match="n_train must be <= n"):
-        pde_data.generate("darcy_2d", 2, size=5, n_train=3)
-    with pytest.warns(UserWarning, match="n_jobs"):
-        pde_data.generate("darcy_2d", 1, size=5, n_jobs=10_000, cache=False)
-
-
 def test_cli_generate_and_describe(tmp_path, capsys):
     out = tmp_path / "darcy.npz"
     assert (
@@ -119,3 +107,52 @@ def test_cli_generate_and_describe(tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert cli_main(["list"]) == 0
+
+
+def test_cache_key_holds_the_package_version(tmp_path, monkeypatch):
+    """A generator fixed in a new release never serves data cached by an older one."""
+    monkeypatch.setenv("PDE_DATA_CACHE", str(tmp_path / "c"))
+    ds = pde_data.generate("burgers_1d", 2, size=16, dt=0.02)
+    assert ds.meta["version"] == pde_data.__version__
+    monkeypatch.setattr(pde_data, "__version__", "99.0.0")
+    again = pde_data.generate("burgers_1d", 2, size=16, dt=0.02)
+    assert again.meta["version"] == "99.0.0" and again.meta["cache_key"] != ds.meta["cache_key"]
+    assert len(list((tmp_path / "c").glob("burgers_1d-*.npz"))) == 2
+    np.testing.assert_array_equal(again["u"], ds["u"])  # regenerated, same numbers
+
+
+def test_default_cache_dir_is_the_platforms_user_cache(monkeypatch):
+    import platformdirs
+
+    monkeypatch.delenv("PDE_DATA_CACHE", raising=False)
+    assert pde_data.cache_dir() == platformdirs.user_cache_path("pde-data", appauthor=False)
+
+
+def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path, monkeypatch):
+    ds = pde_data.generate("darcy_2d", 2, size=9, cache=False)
+    ds.save(tmp_path / "d.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.json", "d.npz"]
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken)
+    with pytest.raises(OSError, match="disk full"):
+        ds.save(tmp_path / "e.npz")
+    assert not (tmp_path / "e.npz").exists()
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]  # the half-written file is gone
+    np.testing.assert_array_equal(PDEDataset.load(tmp_path / "d.npz")["u"], ds["u"])  # the old file is intact
+
+
+def test_progress_wrapper_sees_every_block_and_changes_nothing():
+    seen = []
+
+    def wrapper(blocks):
+        for b in blocks:
+            seen.append(b)
+            yield b
+
+    plain = pde_data.generate("burgers_1d", 70, size=16, dt=0.02, cache=False)
+    shown = pde_data.generate("burgers_1d", 70, size=16, dt=0.02, cache=False, progress=wrapper)
+    assert len(seen) == 2  # two blocks of 64
+    np.testing.assert_array_equal(plain["u"], shown["u"])

@@ -107,15 +107,3 @@ def test_diffusion_reaction_linear_case_matches_sine_mode():
     t = np.linspace(0, 1, 201)
     exact = (1 - np.exp(-D * np.pi**2 * t))[:, None] * np.sin(np.pi * x)[None] / (D * np.pi**2)
     assert np.abs(s[0] - exact).max() < 1e-4
-
-
-def test_bad_ode_inputs():
-    x = np.linspace(0, 1, 10)
-    with pytest.raises(ValueError, match="query points y must lie in"):
-        pde_data.antiderivative(x, np.ones((1, 10)), [1.5])
-    with pytest.raises(ValueError, match="values must have shape"):
-        pde_data.nonlinear_ode(x, np.ones((1, 9)), [0.5])
-    with pytest.raises(ValueError, match="D must be > 0"):
-        solve_diffusion_reaction(np.ones(10), D=0.0, nx=10)
-    with pytest.raises(ValueError, match="source must have shape"):
-        solve_diffusion_reaction(np.ones(11), nx=10)

@@ -82,21 +82,6 @@ def test_neumann_grf_zero_normal_derivative_and_matlab_scaling():
     np.testing.assert_allclose(coef, c, atol=1e-10)
 
 
-def test_bad_field_parameters():
-    with pytest.raises(ValueError, match="alpha must be > dim/2"):
-        pde_data.periodic_grf(1, 16, dim=2, alpha=1.0, tau=3.0)
-    with pytest.raises(ValueError, match="tau must be > 0"):
-        pde_data.neumann_grf_2d(1, 16, tau=-1.0)
-    with pytest.raises(ValueError, match="length_scale"):
-        pde_data.RBFGRF(length_scale=0.0)
-    with pytest.raises(ValueError, match="kernel"):
-        pde_data.RBFGRF(kernel="cosine")
-    with pytest.raises(TypeError, match="n must be an int"):
-        pde_data.periodic_grf(2.5, 16)
-    with pytest.raises(ValueError, match="max_mode"):
-        pde_data.periodic_grf(1, 16, max_mode=8)
-
-
 def test_piecewise_constant_threshold():
     a = pde_data.piecewise_constant(np.array([-1.0, 0.0, 2.0]))
     np.testing.assert_array_equal(a, [3.0, 12.0, 12.0])

@@ -48,3 +48,11 @@ def test_torchdiffeq_study_solves_the_digits_studys_fields():
     cpu = PRESETS["cpu"].studies
     td, dg = cpu["torchdiffeq"], cpu["digits"]
     assert digits.Config(epochs=td.epochs, rtol=td.rtol).train_kwargs() == dg.train_kwargs()
+
+
+def test_sanity_criterion_is_the_specs_monotone_drop():
+    # issue #22 review: the spec asks for an NFE that drops monotonically, not only first > last
+    assert sanity.monotone_drop([-20.0, -10.0, -5.0], [200, 150, 110]) == (True, 0)
+    assert sanity.monotone_drop([-20.0, -10.0, -5.0], [200, 210, 110]) == (False, 1)
+    assert sanity.monotone_drop([-20.0, -10.0, -5.0], [200, 200, 200]) == (False, 0)
+    assert sanity.monotone_drop([-20.0, -25.0], [200, 100]) == (False, 0)

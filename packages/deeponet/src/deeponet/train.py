@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from torch import nn
 
 from deeponet.nets import MLP
-from paperzoo_shared import progress
 
 
 class FNN(nn.Module):
@@ -81,16 +80,23 @@ def fit(
     log_every: int = 1000,
     restore_best: bool = True,
     aligned: bool | None = None,
+    progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
 ) -> History:
     """Train ``model(u, y) -> s`` by MSE with Adam. ``train``/``val`` are ``(u, y, s)`` tensors; full batch unless
     ``batch_size`` (functions per step) is given. With ``val``, the model with the best validation MSE (checked every
     ``log_every`` iterations) is restored at the end, as in the paper's code. ``aligned`` is passed on to a
-    :class:`~deeponet.DeepONet` for 2-d ``y`` (``False`` for the paper's unaligned triples)."""
+    :class:`~deeponet.DeepONet` for 2-d ``y`` (``False`` for the paper's unaligned triples). ``progress`` wraps the
+    iterations for a progress bar: any callable that takes an iterable and yields its items, e.g. ``tqdm.tqdm``
+    (the library imports no progress library; None shows nothing)."""
     kw = {} if aligned is None else {"aligned": aligned}
     if iterations < 1:
         raise ValueError(f"iterations must be >= 1, got {iterations}")
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr}")
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            f"progress must be None or a callable that wraps an iterable (e.g. tqdm.tqdm), got {progress!r}"
+        )
     _check_data("train", train)
     if val is not None:
         _check_data("val", val)
@@ -98,7 +104,8 @@ def fit(
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     hist, best_state = History(), None
-    for it in progress(range(1, iterations + 1), desc="iterations"):
+    steps: Iterable[int] = range(1, iterations + 1)
+    for it in progress(steps) if progress is not None else steps:
         if batch_size is None:
             ub, yb, sb = u, y, s
         else:

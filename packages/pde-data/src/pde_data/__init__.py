@@ -1,7 +1,8 @@
 """pde-data: offline, deterministic, verified generators of the PDE and operator datasets of DeepONet and FNO.
 
 Attributes are imported lazily, so ``import pde_data.navier_stokes`` needs only numpy (and torch for its torch
-backend); everything else needs scipy.
+backend); everything else needs scipy. The library depends on numpy, scipy, threadpoolctl and platformdirs only;
+``pde_data.reproduce`` (``pde-data-reproduce``) needs the ``reproduce`` extra.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ _EXPORTS = {
     "make_config": "generators",
     "operator_samples": "generators",
     "PDEDataset": "dataset",
-    "cache_dir": "dataset",
+    "cache_dir": "cache",
     "OperatorSamples": "ode",
     "antiderivative": "ode",
     "nonlinear_ode": "ode",
@@ -69,8 +70,9 @@ __all__ = [
 if TYPE_CHECKING:
     from pde_data.advection import advect_periodic, periodic_elliptic
     from pde_data.burgers import solve_burgers_1d
+    from pde_data.cache import cache_dir
     from pde_data.darcy import solve_darcy_2d
-    from pde_data.dataset import PDEDataset, cache_dir
+    from pde_data.dataset import PDEDataset
     from pde_data.diffusion_reaction import solve_diffusion_reaction
     from pde_data.generators import DATASETS, PRESETS, generate, make_config, operator_samples
     from pde_data.navier_stokes import fno_forcing, solve_navier_stokes_2d

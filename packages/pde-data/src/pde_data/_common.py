@@ -94,3 +94,8 @@ def as_float_array(name: str, value: Any, *, ndim: int | tuple[int, ...] | None 
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite values")
     return arr
+
+
+def periodic_grid(size: int) -> np.ndarray:
+    """The ``size`` points ``0, 1/size, ..., (size - 1)/size`` of a periodic grid on ``[0, 1)``."""
+    return np.arange(size) / size

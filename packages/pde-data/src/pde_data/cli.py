@@ -13,8 +13,9 @@ from __future__ import annotations
 import argparse
 import ast
 import dataclasses
+import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -25,9 +26,20 @@ def _parse_value(text: str) -> Any:
         return text
 
 
+def progress_bar(name: str, enabled: bool) -> Callable[..., Any] | None:
+    """A tqdm bar for ``generate(progress=...)`` when tqdm is installed (it is optional: the library needs none)."""
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return functools.partial(tqdm, desc=name, leave=False, disable=None)  # disable=None: only on a terminal
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from pde_data import DATASETS, PRESETS, PDEDataset, generate, make_config
-    from pde_data.dataset import cache_dir
+    from pde_data.cache import cache_dir
 
     parser = argparse.ArgumentParser(
         prog="pde-data", description="Offline, verified PDE / operator datasets."
@@ -48,7 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     gen.add_argument("--out", default=None, help="write an .npz (+ .json metadata) here")
     gen.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    gen.add_argument("--no-progress", action="store_true")
+    gen.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (shown when tqdm is installed)"
+    )
     desc = sub.add_parser("describe", help="describe a saved .npz dataset")
     desc.add_argument("path")
     args = parser.parse_args(argv)
@@ -87,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             n_jobs=args.n_jobs,
             cache=not args.no_cache,
             dtype=args.dtype,
-            progress=False if args.no_progress else None,
+            progress=progress_bar(args.name, not args.no_progress),
             **overrides,
         )
     except (TypeError, ValueError) as err:

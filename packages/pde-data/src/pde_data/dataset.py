@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from pde_data.cache import atomic_path, cache_dir, settings_key, write_text_atomic
+
+__all__ = ["FORMAT_VERSION", "PDEDataset", "cache_dir", "settings_key"]  # cache helpers kept importable here
+
 FORMAT_VERSION = 1
-
-
-def cache_dir() -> Path:
-    """Where generated datasets are cached: ``$PDE_DATA_CACHE``, else ``$XDG_CACHE_HOME/pde_data``, else
-    ``~/.cache/pde_data``. Nothing is ever written inside the installed package."""
-    env = os.environ.get("PDE_DATA_CACHE")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "pde_data"
-
-
-def settings_key(settings: dict[str, Any]) -> str:
-    """sha1 of the canonical JSON of ``settings`` (dataset, config, seed, range, dtype, format version)."""
-    text = json.dumps(settings, sort_keys=True, default=str)
-    return hashlib.sha1(text.encode()).hexdigest()
 
 
 @dataclass
@@ -165,16 +150,15 @@ class PDEDataset:
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_suffix(".npz")
-        path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {f"data/{k}": v for k, v in self.data.items()} | {
             f"coords/{k}": v for k, v in self.coords.items()
         }
         meta = dict(self.meta, name=self.name, format=FORMAT_VERSION)
-        tmp = path.with_name(path.name + ".tmp.npz")
         arrays["meta"] = np.array(json.dumps(meta, default=str))
-        np.savez(tmp, **arrays)  # type: ignore[arg-type]
-        os.replace(tmp, path)
-        path.with_suffix(".json").write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+        # both files atomically (temporary name + os.replace): a reader never sees a half-written file
+        write_text_atomic(path.with_suffix(".json"), json.dumps(meta, indent=2, default=str) + "\n")
+        with atomic_path(path, suffix=".npz") as tmp:
+            np.savez(tmp, **arrays)  # type: ignore[arg-type]
         return path
 
     @classmethod
