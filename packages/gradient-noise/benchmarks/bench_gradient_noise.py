@@ -12,6 +12,7 @@ import torch
 
 import gradient_noise as gn
 from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
+from paperzoo_shared.runner import threads
 
 
 def mlp(device: str) -> torch.nn.Module:
@@ -46,8 +47,21 @@ def main() -> None:
     )
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "bench.json"))
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    dev = args.device
+    with threads(args.threads):
+        comps = measure(args.device, args.repeat, args.scale_params)
+    print(ratio_table(comps))
+    write_bench(
+        args.out,
+        comps,
+        device=args.device,
+        package="gradient-noise",
+        version=gn.__version__,
+        config={"threads": args.threads, "repeat": args.repeat},
+    )
+
+
+def measure(dev: str, repeat: int, scale_params: int | None) -> list[Comparison]:
+    """The 1M-parameter comparisons (SGD and Adam), and the at-scale Adam check where it applies."""
     torch.manual_seed(0)
     comps = []
     for name, make in (
@@ -64,15 +78,15 @@ def main() -> None:
         functional_opt = make(params)
         generator = torch.Generator(device=dev).manual_seed(0)
         comp = Comparison(task=f"{name} step, 1M params", reference=f"bare {name}.step()")
-        comp.add(f"bare {name}.step()", time_fn(bare.step, repeat=args.repeat, device=dev))
-        comp.add("GradientNoise.step()", time_fn(wrapped.step, repeat=args.repeat, device=dev))
+        comp.add(f"bare {name}.step()", time_fn(bare.step, repeat=repeat, device=dev))
+        comp.add("GradientNoise.step()", time_fn(wrapped.step, repeat=repeat, device=dev))
 
         def naive_step() -> None:
             naive_noise(params, 0.1)
             naive_opt.step()
 
         comp.add(
-            "per-parameter randn_like loop + step (peer)", time_fn(naive_step, repeat=args.repeat, device=dev)
+            "per-parameter randn_like loop + step (peer)", time_fn(naive_step, repeat=repeat, device=dev)
         )
 
         def functional_step() -> (
@@ -83,7 +97,7 @@ def main() -> None:
 
         comp.add(
             "add_gradient_noise_ + step (no wrapper)",
-            time_fn(functional_step, repeat=args.repeat, device=dev),
+            time_fn(functional_step, repeat=repeat, device=dev),
         )
         comps.append(comp)
 
@@ -93,16 +107,13 @@ def main() -> None:
             opt.step()
 
         full = Comparison(task=f"{name} training step (batch 256), 1M params", reference="without noise")
-        full.add("without noise", time_fn(lambda: train_step(bare), repeat=args.repeat, device=dev))
-        full.add("with GradientNoise", time_fn(lambda: train_step(wrapped), repeat=args.repeat, device=dev))
+        full.add("without noise", time_fn(lambda: train_step(bare), repeat=repeat, device=dev))
+        full.add("with GradientNoise", time_fn(lambda: train_step(wrapped), repeat=repeat, device=dev))
         comps.append(full)
-    scale = (
-        args.scale_params if args.scale_params is not None else (100_000_000 if dev.startswith("cuda") else 0)
-    )
+    scale = scale_params if scale_params is not None else (100_000_000 if dev.startswith("cuda") else 0)
     if scale > 0:
-        comps += at_scale(scale, dev, args.repeat)
-    print(ratio_table(comps))
-    write_bench(args.out, comps, device=dev)
+        comps += at_scale(scale, dev, repeat)
+    return comps
 
 
 def at_scale(n_params: int, dev: str, repeat: int) -> list[Comparison]:

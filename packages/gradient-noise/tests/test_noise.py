@@ -4,7 +4,6 @@ import pytest
 import torch
 
 import gradient_noise as gn
-from gradient_noise.functional import add_gradient_noise_
 
 
 def zero_grad_params(*shapes, dtype=torch.float64):
@@ -178,43 +177,6 @@ def test_same_seed_same_trajectory():
         return torch.cat([p.detach().flatten() for p in m.parameters()])
 
     assert torch.equal(run(1), run(1)) and not torch.equal(run(1), run(2))
-
-
-def test_functional_skips_none_and_checks_inputs():
-    p = torch.nn.Parameter(torch.zeros(3))
-    add_gradient_noise_([p], 1.0)  # no grad: nothing happens, no error
-    assert p.grad is None
-    p.grad = torch.zeros(3)
-    with pytest.raises(ValueError, match="std must be"):
-        add_gradient_noise_([p], -1.0)
-    q = torch.nn.Parameter(torch.zeros(3, 3))
-    q.grad = torch.zeros(3, 3).to_sparse()
-    with pytest.raises(NotImplementedError, match="sparse"):
-        add_gradient_noise_([q], 1.0)
-
-
-def test_bad_inputs():
-    p = zero_grad_params(3)
-    sgd = torch.optim.SGD(p, lr=0.1)
-    with pytest.raises(ValueError, match="eta must be a non-negative finite"):
-        gn.GradientNoise(sgd, eta=-0.1)
-    with pytest.raises(ValueError, match="eta must be"):
-        gn.GradientNoise(sgd, eta=float("nan"))
-    for gamma in (0.0, -0.5):
-        with pytest.raises(ValueError, match="gamma must be a positive"):
-            gn.GradientNoise(sgd, gamma=gamma)
-    with pytest.raises(TypeError, match="torch.optim.Optimizer"):
-        gn.GradientNoise(torch.nn.Linear(2, 2))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="torch.optim.Optimizer"):
-        gn.GradientNoise(list(torch.nn.Linear(2, 2).parameters()))  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="order must be"):
-        gn.GradientNoise(sgd, order="sideways")
-    with pytest.raises(ValueError, match="schedule must be"):
-        gn.GradientNoise(sgd, schedule="cosine")
-    with pytest.raises(ValueError, match="either generator or seed"):
-        gn.GradientNoise(sgd, seed=1, generator=torch.Generator())
-    with pytest.raises(ValueError, match="t must be"):
-        gn.annealed_std(-1)
 
 
 def test_step_before_backward_is_a_noop():

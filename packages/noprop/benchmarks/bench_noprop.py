@@ -10,6 +10,7 @@ import torch
 
 import noprop
 from paperzoo_shared.bench import Comparison, ratio_table, time_fn, write_bench
+from paperzoo_shared.runner import threads
 
 
 def main() -> None:
@@ -18,8 +19,21 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results" / "bench.json"))
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    dev = torch.device(args.device)
+    with threads(args.threads):
+        comps = measure(torch.device(args.device))
+    print(ratio_table(comps))
+    write_bench(
+        args.out,
+        comps,
+        device=args.device,
+        package="noprop",
+        version=noprop.__version__,
+        config={"threads": args.threads},
+    )
+
+
+def measure(dev: torch.device) -> list[Comparison]:
+    """One training step and inference: NoProp-DT vs back-prop through the same blocks and a plain MLP."""
     torch.manual_seed(0)
     T, C, B = 10, 10, 128
     if dev.type == "cuda":  # the paper's CIFAR-10 CNN block
@@ -77,9 +91,7 @@ def main() -> None:
     steps.extra["NoProp-DT, one block (x T per epoch)"]["step_memory_vs_backprop"] = (
         f"{mem_dt.step_bytes / mem_bp.step_bytes:.3f}"
     )
-    comps = [steps, infer]
-    print(ratio_table(comps))
-    write_bench(args.out, comps, device=dev)
+    return [steps, infer]
 
 
 if __name__ == "__main__":

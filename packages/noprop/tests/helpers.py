@@ -1,7 +1,10 @@
 """Small modules used by the tests (oracles and spies)."""
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+import noprop
 
 
 class OracleLogits(nn.Module):
@@ -49,3 +52,26 @@ class FixedClass(nn.Module):
 
     def forward(self, x, z, t=None):
         return self.logits.expand(x.shape[0], -1) + 0 * self.p
+
+
+def small_dt(T=3, C=4, F_in=6, hidden=8, seed=0, **kw):
+    torch.manual_seed(seed)
+    return noprop.NoPropDT(
+        num_classes=C,
+        T=T,
+        block_factory=lambda: noprop.DenoiseBlockMLP(F_in, C, C, hidden=hidden, dropout=0.0),
+        **kw,
+    )
+
+
+def toy(n=64, C=4, F_in=6, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % C
+    x = torch.randn(n, F_in, generator=g) * 0.3 + F.one_hot(y, F_in).float() * 2
+    return x, y
+
+
+def blobs(n=96, C=3, F_in=5, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % C
+    return torch.randn(n, F_in, generator=g) * 0.3 + F.one_hot(y, F_in).float() * 2, y

@@ -1,6 +1,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import blobs
 from torch import nn
 
 import noprop
@@ -17,12 +18,6 @@ class VelocityOracle(nn.Module):
 
     def forward(self, x, z, t):
         return (x - z) / (1 - t).unsqueeze(-1) + 0 * self.p
-
-
-def blobs(n=96, C=3, F_in=5, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    y = torch.arange(n) % C
-    return torch.randn(n, F_in, generator=g) * 0.3 + F.one_hot(y, F_in).float() * 2, y
 
 
 def test_fm_exact_velocity_reaches_the_label():
@@ -99,17 +94,3 @@ def test_time_blocks_and_embedding():
     assert out.shape == (2, 10)
     with pytest.raises(ValueError, match="pass t"):
         block(torch.randn(2, 1, 8, 8), torch.randn(2, 10))
-
-
-def test_ct_fm_bad_inputs():
-    block = noprop.TimeBlockMLP(5, 3, 3, hidden=8)
-    with pytest.raises(ValueError, match="n_steps"):
-        noprop.NoPropCT(block=block, num_classes=3, n_steps=0)
-    with pytest.raises(ValueError, match="eta"):
-        noprop.NoPropCT(block=block, num_classes=3, eta=-1.0)
-    model = noprop.NoPropCT(block=block, num_classes=3)
-    x, y = blobs(n=6)
-    with pytest.raises(ValueError, match=r"\[0, 3\)"):
-        model.loss(x, y + 3)
-    with pytest.warns(UserWarning, match="not been trained"):
-        model.predict(x, n_steps=2)

@@ -1,29 +1,11 @@
 import math
-import warnings
 
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import FixedClass, OracleLogits, Raises, Recorder
+from helpers import FixedClass, OracleLogits, Raises, Recorder, small_dt, toy
 
 import noprop
-
-
-def small_dt(T=3, C=4, F_in=6, hidden=8, seed=0, **kw):
-    torch.manual_seed(seed)
-    return noprop.NoPropDT(
-        num_classes=C,
-        T=T,
-        block_factory=lambda: noprop.DenoiseBlockMLP(F_in, C, C, hidden=hidden, dropout=0.0),
-        **kw,
-    )
-
-
-def toy(n=64, C=4, F_in=6, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    y = torch.arange(n) % C
-    x = torch.randn(n, F_in, generator=g) * 0.3 + F.one_hot(y, F_in).float() * 2
-    return x, y
 
 
 def test_snr_weighted_loss_hand_computed():
@@ -217,39 +199,3 @@ def test_cnn_block_dt_and_prototype_embedding():
     loss, _ = m2.block_loss(x, y, 1)
     loss.backward()
     assert learned.weight.grad is not None
-
-
-def test_bad_inputs():
-    model = small_dt(T=3)
-    x, y = toy(n=8)
-    with pytest.raises(ValueError, match=r"\[0, 4\).*\[0, 7\]"):
-        model.block_loss(x, torch.tensor([0, 1, 2, 7, 0, 1, 2, 3]), 1)
-    with pytest.raises(ValueError, match="integer class ids"):
-        model.block_loss(x, y.float(), 1)
-    with pytest.raises(ValueError, match="t must be an int in 1..3"):
-        model.block_loss(x, y, 0)
-    with pytest.raises(ValueError, match=r"x must have shape \(batch, 6\)"):
-        model.block_loss(torch.randn(8, 5), y, 1)
-    cnn = noprop.DenoiseBlockCNN(3, 4, 4, 8)
-    with pytest.raises(ValueError, match=r"\(batch, 3, 8, 8\).*got \(2, 8, 8, 3\)"):
-        cnn(torch.randn(2, 8, 8, 3), torch.randn(2, 4))
-    with pytest.raises(ValueError, match="T must be an int >= 1"):
-        small_dt(T=0)
-    with pytest.raises(ValueError, match="eta must be > 0"):
-        small_dt(eta=0.0)
-    with pytest.raises(ValueError, match="prototypes"):
-        noprop.LabelEmbedding(4, mode="prototype")
-    with pytest.raises(ValueError, match=r"shape \(4, 3\)"):
-        noprop.LabelEmbedding(4, mode="prototype", dim=3, prototypes=torch.randn(5, 3))
-    with pytest.raises(ValueError, match="dim >= 1"):
-        noprop.LabelEmbedding(4, mode="learned", dim=0)
-    with pytest.raises(ValueError, match="at least 2 samples"):
-        model.block_loss(x[:1], y[:1], 1)
-    with pytest.raises(ValueError, match="mode must be one of"):
-        noprop.LabelEmbedding(4, mode="random")
-    with pytest.warns(UserWarning, match="not been trained"):
-        model.predict(x)
-    model.train_block(1, x, y, epochs=1, batch_size=4)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        model.predict(x)

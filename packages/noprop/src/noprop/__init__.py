@@ -4,7 +4,8 @@ with no gradient flowing between blocks (arXiv:2503.24322).
 Variants: :class:`NoPropDT` (discrete time), :class:`NoPropCT` (continuous time, learnable schedule),
 :class:`NoPropFM` (flow matching); label embeddings :class:`LabelEmbedding` (one-hot, learned, prototype);
 denoising blocks (MLP and the paper's CNN); back-prop baselines with the same blocks; a scikit-learn
-estimator :class:`NoPropClassifier` (``noprop.sklearn``, needs scikit-learn).
+estimator :class:`NoPropClassifier` (``noprop.sklearn``, needs scikit-learn, which ``noprop`` does not
+install). The reproduction (``noprop-reproduce``) lives in :mod:`noprop.reproduce` (``noprop[reproduce]``).
 """
 
 from noprop.baselines import BackpropClassifier, BackpropMLP, EndToEndChain

@@ -1,4 +1,5 @@
-"""A scikit-learn estimator around NoProp (needs scikit-learn: ``pip install noprop[sklearn]``)."""
+"""A scikit-learn estimator around NoProp (needs scikit-learn >= 1.6: ``pip install scikit-learn``; the
+method itself does not, so it is not a dependency of ``noprop``)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,17 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.preprocessing import LabelEncoder
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import check_is_fitted, validate_data
+except ImportError as err:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "noprop.sklearn (NoPropClassifier) needs scikit-learn >= 1.6, which noprop does not install: "
+        "pip install 'scikit-learn>=1.6'"
+    ) from err
 
 from noprop.blocks import DenoiseBlockMLP, TimeBlockMLP
 from noprop.ct import NoPropCT

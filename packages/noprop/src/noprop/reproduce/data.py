@@ -1,5 +1,5 @@
-"""Offline data for the reproduction: scikit-learn's digits, a torch-only synthetic set, and (full preset)
-MNIST / CIFAR read from a local torchvision folder. Nothing here downloads anything."""
+"""Offline data of the reproduction: scikit-learn's digits (through ``paperzoo_shared.data``), a torch-only
+synthetic set, and (full preset) MNIST / CIFAR read from a local torchvision folder. Nothing is downloaded."""
 
 from __future__ import annotations
 
@@ -7,22 +7,19 @@ import os
 
 import torch
 
-__all__ = ["digits", "local_torchvision", "synthetic_shapes"]
+from paperzoo_shared.data import digits
+
+__all__ = ["digits_split", "local_torchvision", "synthetic_shapes"]
 
 
-def digits(seed: int = 0, test_size: float = 0.3, *, images: bool = False) -> tuple[torch.Tensor, ...]:
-    """scikit-learn's 8x8 digits (1797 images, 10 classes), pixels / 16, stratified split.
+def digits_split(
+    seed: int = 0, test_size: float = 0.3, *, images: bool = False
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Digits / 16, each class split on its own (``splitter="per-class"``, the committed results' split).
 
-    Returns ``X_train, X_test, y_train, y_test``; X is ``(N, 64)``, or ``(N, 1, 8, 8)`` with ``images=True``.
-    Needs scikit-learn (``pip install noprop[sklearn]``).
+    Returns ``X_train, y_train, X_test, y_test``; X is ``(N, 64)``, or ``(N, 1, 8, 8)`` with ``images``.
     """
-    from paperzoo_shared.data import load_sklearn, stratified_split
-
-    X, y = load_sklearn("digits")
-    X = X / 16.0
-    if images:
-        X = X.reshape(-1, 1, 8, 8)
-    return tuple(stratified_split(X, y, test_size=test_size, seed=seed))
+    return digits(test_size=test_size, seed=seed, splitter="per-class", images=images)
 
 
 def synthetic_shapes(
@@ -46,7 +43,11 @@ def synthetic_shapes(
 
 def local_torchvision(name: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """``mnist`` / ``cifar10`` / ``cifar100`` from the folder in ``NOPROP_DATA_ROOT`` (torchvision layout,
-    already downloaded; nothing is fetched). Returns float tensors in [0, 1], NCHW, and int64 labels."""
+    already downloaded; nothing is fetched). Returns ``X_train, y_train, X_test, y_test``: float tensors in
+    [0, 1], NCHW, and int64 labels."""
+    cls_names = ("mnist", "cifar10", "cifar100")
+    if name not in cls_names:
+        raise ValueError(f"name must be one of {sorted(cls_names)}, got {name!r}")
     root = os.environ.get("NOPROP_DATA_ROOT")
     if not root:
         raise RuntimeError(
@@ -58,8 +59,6 @@ def local_torchvision(name: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tens
     except ImportError as err:  # pragma: no cover - optional
         raise RuntimeError("the full preset needs torchvision (pip install torchvision)") from err
     cls = {"mnist": datasets.MNIST, "cifar10": datasets.CIFAR10, "cifar100": datasets.CIFAR100}
-    if name not in cls:
-        raise ValueError(f"name must be one of {sorted(cls)}, got {name!r}")
     out = []
     for train in (True, False):
         ds = cls[name](root, train=train, download=False)
@@ -67,4 +66,4 @@ def local_torchvision(name: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tens
         data = data.unsqueeze(1) if data.ndim == 3 else data.permute(0, 3, 1, 2)
         out.append((data, torch.as_tensor(ds.targets, dtype=torch.long)))
     (xtr, ytr), (xte, yte) = out
-    return xtr, xte, ytr, yte
+    return xtr, ytr, xte, yte
