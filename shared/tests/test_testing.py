@@ -57,7 +57,7 @@ def test_readme_snippets_and_needs(tmp_path):
     blocks = readme_snippets(text)
     assert [b[0] for b in blocks] == [(), ("surely_missing_mod",), ("json", "reproduce")]
     (tmp_path / "README.md").write_text(text)
-    assert run_readme("demo", tmp_path / "README.md") == ["surely_missing_mod"]
+    assert run_readme("demo", tmp_path / "README.md") == (2, ["surely_missing_mod"])
     (tmp_path / "README.md").write_text("```python\nassert False, 'snippet ran'\n```\n")
     with pytest.raises(AssertionError, match="snippet ran"):
         run_readme("demo", tmp_path / "README.md")

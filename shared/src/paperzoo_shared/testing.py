@@ -103,10 +103,10 @@ def readme_snippets(text: str) -> list[tuple[tuple[str, ...], str]]:
     return out
 
 
-def run_readme(dist: str, path: str | Path | None = None) -> list[str]:
+def run_readme(dist: str, path: str | Path | None = None) -> tuple[int, list[str]]:
     """Run every README snippet of ``dist`` in order, in one namespace (``path``, or the README shipped in
     the installed package's metadata when that file is absent). Blocks whose ``needs`` are not installed are
-    skipped; returns the skipped blocks' needs (a test may ``pytest.skip`` on them)."""
+    skipped. Returns how many blocks ran and the skipped blocks' needs."""
     import importlib.util
     from importlib import metadata
 
@@ -126,4 +126,4 @@ def run_readme(dist: str, path: str | Path | None = None) -> list[str]:
             skipped.append(",".join(needs))
             continue
         exec(compile(code, where, "exec"), namespace)
-    return skipped
+    return len(blocks) - len(skipped), skipped
