@@ -7,6 +7,8 @@ README tables are never edited by hand. They sit between markers and are rendere
 * ``<!-- results:begin NAME -->`` ... ``<!-- results:end NAME -->``: the named table ``tables[NAME]`` of the
   first results file that has it (benchmarks write ``results/bench.json`` with such tables);
 * ``<!-- figures:begin -->`` ... ``<!-- figures:end -->``: every figure the results files record;
+* ``<!-- verdict:begin -->`` ... ``<!-- verdict:end -->``: the verdict of the committed cpu run in plain words
+  (what held, what did not), from its criteria; it opens each README's results section;
 * ``<!-- catalogue:begin -->`` ... ``<!-- catalogue:end -->`` in the root README and docs index: one row per
   package, from its ``pyproject.toml`` (``[tool.paperzoo]``) and ``results/cpu.json``.
 
@@ -87,7 +89,7 @@ def figures_block(results: Sequence[Mapping[str, Any]]) -> str:
 
 
 _BLOCK = re.compile(
-    r"(?P<begin><!-- (?P<kind>results|catalogue|figures):begin(?: (?P<name>[\w.-]+))? -->)\n.*?\n?"
+    r"(?P<begin><!-- (?P<kind>results|catalogue|figures|verdict):begin(?: (?P<name>[\w.-]+))? -->)\n.*?\n?"
     r"(?P<end><!-- (?P=kind):end(?: (?P=name))? -->)",
     re.S,
 )
@@ -120,6 +122,30 @@ def load_package_results(pkg_dir: str | Path) -> list[dict[str, Any]]:
     return out
 
 
+def verdict_text(res: Mapping[str, Any] | None) -> str:
+    """The verdict in plain words: the failed criteria first, then those that held."""
+    if res is None:
+        return "**Verdict: not run yet** (no committed cpu results)."
+    crit = res.get("criteria") or []
+    status = reproduction_status(res)
+    word = status.split(" (")[0]
+    n_pass = sum(bool(c.get("passed")) for c in crit)
+    lines = [
+        f"**Verdict ({res.get('preset')} preset, CPU scale): {word}: {n_pass} of {len(crit)} criteria held.**"
+    ]
+    failed = [c for c in crit if not c.get("passed")]
+    held = [c for c in crit if c.get("passed")]
+    if failed:
+        lines.append("Did not hold: " + "; ".join(_criterion(c) for c in failed) + ".")
+    if held:
+        lines.append("Held: " + "; ".join(c["name"] for c in held) + ".")
+    return "\n\n".join(lines)
+
+
+def _criterion(c: Mapping[str, Any]) -> str:
+    return f"{c['name']} ({c['detail']})" if c.get("detail") else str(c["name"])
+
+
 def render_package_text(text: str, results: Sequence[Mapping[str, Any]]) -> str:
     """Re-render the marker blocks of a README from the package's results."""
     main = [
@@ -128,9 +154,13 @@ def render_package_text(text: str, results: Sequence[Mapping[str, Any]]) -> str:
         if r["kind"] == "reproduce" and r["_file"] != "quick.json" and r["preset"] != "quick"
     ]
 
+    cpu = next((r for r in main if r["preset"] == "cpu"), None)
+
     def render(kind: str, name: str | None) -> str | None:
         if kind == "figures":
             return figures_block(main)
+        if kind == "verdict":
+            return verdict_text(cpu)
         if kind != "results":
             return None
         if name is None:

@@ -104,3 +104,15 @@ def test_catalogue_and_verdicts(pkg, capsys):
     assert render.render_catalogue(root, check=True) == []
     table = render.verdicts(root, {"demo": "quick run ok (3 s)"})
     assert "| demo | reproduced (1/1 criteria, cpu preset) | quick run ok (3 s) |" in table
+
+
+def test_verdict_opens_with_what_did_not_hold(pkg):
+    r = make_results()
+    r.add_criterion("speed within 1.1x", False, "1.22x")
+    r.write(pkg / "results" / "cpu.json")
+    (pkg / "README.md").write_text("## Results\n\n<!-- verdict:begin -->\n<!-- verdict:end -->\n")
+    render.render_package(pkg)
+    text = (pkg / "README.md").read_text()
+    assert "**Verdict (cpu preset, CPU scale): partly reproduced: 1 of 2 criteria held.**" in text
+    assert text.index("Did not hold: speed within 1.1x (1.22x).") < text.index("Held: accuracy >= 0.85.")
+    assert render.verdict_text(None).startswith("**Verdict: not run yet**")

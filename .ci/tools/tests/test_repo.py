@@ -113,7 +113,9 @@ def test_pyproject_rules_catch_leaks_and_unbounded_shared(noxfile, monkeypatch, 
     monkeypatch.setattr(noxfile, "pkg_dir", lambda dist: target if dist == "demo-pkg" else real_dir(dist))
     expected_in_a_new_package = ("docs/packages", "not filled in")
     problems = noxfile.pyproject_problems("demo-pkg")
-    assert [p for p in problems if not p.endswith(expected_in_a_new_package) and "docs/packages" not in p] == []
+    assert [
+        p for p in problems if not p.endswith(expected_in_a_new_package) and "docs/packages" not in p
+    ] == []
     bad = json.loads(json.dumps(good))
     bad["project"]["dependencies"] = ["numpy", "torch>=2.4", "tqdm>=4"]
     bad["project"]["optional-dependencies"] = {
