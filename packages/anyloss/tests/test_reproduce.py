@@ -188,9 +188,10 @@ def test_cpu_preset_pass_criteria(tmp_path):
     for ds in ("synthetic", "breast_cancer", "digits3"):
         assert crit[f"{ds}: AnyLoss-F1 F1 > BCE F1 + 0.3 (paper MLP)"]["passed"], crit
         assert crit[f"{ds}: AnyLoss-F1 F1 >= class-weighted BCE F1 - 0.03"]["passed"], crit
-    assert crit["synthetic: AnyLoss-BAcc balanced acc. >= BCE + 0.08"]["passed"], crit
-    # the committed results/cpu.json records the same outcome for every criterion except the timing one
+    # the committed results/cpu.json has the same criteria and records the same outcome for every one except
+    # the timing one (a measurement on a shared machine)
     committed = json.loads((RESULTS / "cpu.json").read_text())
+    assert [c["name"] for c in committed["criteria"]] == list(crit)
     for c in committed["criteria"]:
         if "time per epoch" not in c["name"]:
             assert crit[c["name"]]["passed"] == c["passed"], (c, crit[c["name"]])

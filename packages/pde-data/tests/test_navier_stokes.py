@@ -14,6 +14,21 @@ def test_taylor_green_single_shell_decay():
     assert r["vs_exact"] < 1e-7
 
 
+def test_taylor_green_exact_error_is_crank_nicolson_time_error():
+    """The error against the exact decay is CN's own: its amplification factor ``(1-a)/(1+a)`` per step is
+    ``exp(-2a - 2a^3/3 - ...)``, so after ``N`` steps ``max|w0| |r^N - exp(-2aN)| ~ 2 (2/3) a^3 N exp(-2aN)``."""
+    nu, dt, t_final = 0.01, 1e-3, 1.0
+    r = verify.taylor_green(nu=nu, dt=dt, t_final=t_final)
+    a, steps = 4 * np.pi**2 * nu * dt, round(t_final / dt)
+    leading = 2 * (2 / 3) * a**3 * steps * np.exp(-2 * a * steps)  # max |w0| = 2 on the 32^2 grid
+    assert r["cn_expected"] == pytest.approx(leading, rel=1e-3)
+    assert r["vs_exact"] == pytest.approx(r["cn_expected"], rel=1e-6)
+    # second order: ten times smaller steps, a hundred times smaller error
+    assert verify.taylor_green(nu=nu, dt=dt / 10, t_final=t_final)["cn_expected"] == pytest.approx(
+        r["cn_expected"] / 100, rel=1e-2
+    )
+
+
 def test_steady_state_under_fno_forcing():
     assert verify.ns_steady_state() < 1e-8
 

@@ -4,6 +4,11 @@ The paper's MLP (one hidden layer of 2 units, BatchNorm, sigmoid; Adam 1e-3; thr
 every loss of ``losses`` on the same folds (stratified ``n_splits``-fold CV repeated over the run's seeds), and a
 stronger MLP (2x32 ReLU, Adam 3e-3) with BCE, AnyLoss-F1 and AnyLoss-BAcc checks the claim against a well-fit
 BCE model. Test F1 and balanced accuracy are averaged over all folds of all seeds.
+
+Both margin criteria judge AnyLoss (paper MLP, the paper's regime) against BCE trained with the strong MLP, the
+stronger baseline: the paper MLP trained with BCE predicts one class only on this set. The balanced-accuracy
+criterion was judged against the paper-MLP BCE in the first cpu run; issue #22's review moved it to the strong-MLP
+BCE, and the first comparison stays in the main table as a reported row (not a criterion).
 """
 
 from __future__ import annotations
@@ -21,15 +26,19 @@ from anyloss.reproduce.cells import (
     run_cells,
     stat,
 )
-from anyloss.reproduce.report import draw_folds, refresh_side_by_side
+from anyloss.reproduce.report import constant_folds, draw_folds, refresh_side_by_side
+from paperzoo_shared.results import format_value
 from paperzoo_shared.runner import Context
 
 STRONG_LOSSES = ("bce", "anyloss_f1", "anyloss_bacc")  # trained with the 2x32 ReLU MLP
+MODEL_NAMES = {"paper": "paper-MLP", "strong": "strong-MLP"}
 
 # pass criteria of the spec (means over all folds of all seeds)
 MIN_F1 = 0.60  # AnyLoss-F1's F1 with the paper MLP ...
 MIN_F1_GAIN_OVER_STRONG_BCE = 0.03  # ... and its margin over BCE trained with the strong MLP
-MIN_BACC_GAIN_OVER_BCE = 0.08  # AnyLoss-BAcc's balanced accuracy over BCE's (paper MLP)
+# AnyLoss-BAcc's balanced accuracy (paper MLP) over the strong-MLP BCE's (issue #22 review: the first cpu run
+# judged it against the paper-MLP BCE, a constant predictor on this set; that comparison is now a reported row)
+MIN_BACC_GAIN_OVER_STRONG_BCE = 0.08
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,13 +104,41 @@ def add_criteria(ctx: Context) -> None:
         f"{f1_any:.3f} vs {f1_strong_bce:.3f}",
     )
     b_any = stat(ctx, "synthetic", "paper", "anyloss_bacc", "bacc")["mean"]
-    b_bce = stat(ctx, "synthetic", "paper", "bce", "bacc")["mean"]
+    b_strong_bce = stat(ctx, "synthetic", "strong", "bce", "bacc")["mean"]
+    b_paper_bce = stat(ctx, "synthetic", "paper", "bce", "bacc")["mean"]
     ctx.add_criterion(
-        f"synthetic: AnyLoss-BAcc balanced acc. >= BCE + {MIN_BACC_GAIN_OVER_BCE:g}",
-        b_any >= b_bce + MIN_BACC_GAIN_OVER_BCE,
-        f"{b_any:.3f} vs {b_bce:.3f}",
+        "synthetic: AnyLoss-BAcc balanced acc. >= strong-MLP BCE balanced acc. + "
+        f"{MIN_BACC_GAIN_OVER_STRONG_BCE:g}",
+        b_any >= b_strong_bce + MIN_BACC_GAIN_OVER_STRONG_BCE,
+        f"{b_any:.3f} vs {b_strong_bce:.3f} (paper-MLP BCE {b_paper_bce:.3f}: reported, not judged)",
     )
+    add_bacc_gain_rows(ctx)
     add_f1_criteria(ctx, "synthetic")
+
+
+def add_bacc_gain_rows(ctx: Context) -> None:
+    """Main-table rows: AnyLoss-BAcc's (paper MLP) balanced-accuracy gain over the strong-MLP BCE (the criterion)
+    and over the paper-MLP BCE (the first cpu run's criterion, reported beside it: issue #22 review)."""
+    b_any = stat(ctx, "synthetic", "paper", "anyloss_bacc", "bacc")["mean"]
+    for model, role in (
+        ("strong", "the criterion (issue #22 review)"),
+        ("paper", "the first run's criterion, reported, not judged"),
+    ):
+        bce = stat(ctx, "synthetic", model, "bce", "bacc")
+        folds = [
+            e["metrics"]
+            for e in ctx.results.per_seed
+            if e.get("study") == ctx.study
+            and (e["metrics"]["dataset"], e["metrics"]["model"], e["metrics"]["loss"])
+            == ("synthetic", model, "bce")
+        ]
+        ctx.add_row(
+            f"synthetic, AnyLoss-BAcc (paper MLP) vs {MODEL_NAMES[model]} BCE: {role}",
+            f"balanced-accuracy gain over BCE (margin +{MIN_BACC_GAIN_OVER_STRONG_BCE:g})",
+            f"{b_any - bce['mean']:+.3f} ({b_any:.3f} vs {bce['mean']:.3f})",
+            baseline=f"{MODEL_NAMES[model]} BCE {format_value(bce)}; constant-prediction folds "
+            f"{constant_folds(folds)}",
+        )
 
 
 def draw(ctx: Context) -> None:

@@ -4,9 +4,11 @@ Same fold (the first fold of the first seed), data (the synthetic set) and batch
 loss is called as a user calls it, on ``(B,)`` logits (AnyLoss with ``validate_args=False``). A measurement is
 the median epoch time over ``epochs`` epochs (``paperzoo_shared.bench.time_fn``); the losses are measured in
 turn, ``repeats`` times, and each keeps its best (the least disturbed by other processes on a shared
-machine). The paper timed its losses in Keras, which runs the training step as a compiled graph; the losses
-of ``compiled`` are also timed with the MLP's forward pass and the loss under ``torch.compile`` (compiled in
-two warm-up epochs before the clock starts), the like-for-like measurement.
+machine). The criterion is judged on this eager measurement, as in the first cpu run. The paper timed its
+losses in Keras, which runs the training step as a compiled graph; the losses of ``compiled`` are also timed
+with the MLP's forward pass and the loss under ``torch.compile`` (compiled in two warm-up epochs before the
+clock starts). That ratio is reported beside the criterion, never deciding it: a later cpu run judged the
+criterion on it after the eager measurement had failed, and issue #22's review moved the judgement back.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from paperzoo_shared import seed_everything
 from paperzoo_shared.bench import time_fn
 from paperzoo_shared.runner import Context
 
-MAX_RATIO = 1.10  # pass criterion: AnyLoss-F1's time per epoch at most this times BCE's
+MAX_RATIO = 1.10  # pass criterion (spec): AnyLoss-F1's time per epoch at most this times BCE's, eager
+# the paper's ratio (spec: notebook 4-62, Keras, MLP on the synthetic set, 100 epochs, 10 folds)
+PAPER_RATIO = "1.02-1.06 (notebook 4-62: AnyLoss-Acc/F1/BAcc vs BCE, Keras)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +82,7 @@ def run(cfg: Config, ctx: Context) -> None:
     for loss, sec in compiled.items():
         ctx.set_summary(f"time_per_epoch_s.one_model_compiled.{loss}", sec)
     refresh_side_by_side(ctx.results)
+    add_rows(ctx, eager, compiled, judged=cfg.criteria)
     if cfg.criteria:
         add_criterion(ctx, eager, compiled)
 
@@ -119,21 +124,40 @@ def best_epoch_times(
     return {loss: float(min(t)) for loss, t in times.items()}
 
 
+def add_rows(
+    ctx: Context, eager: dict[str, float], compiled: dict[str, float], *, judged: bool = True
+) -> None:
+    """Main-table rows: AnyLoss-F1's time per epoch relative to BCE, eager (the criterion, when ``judged``) and
+    under ``torch.compile`` (reported, not deciding: issue #22 review)."""
+    if "anyloss_f1" not in eager:
+        return
+    setting = "1 paper MLP, synthetic, time per epoch (CPU-scale)"
+    metric = "time/epoch of AnyLoss-F1 vs BCE"
+    ctx.add_row(
+        f"{setting}, eager" + (": the criterion" if judged else ""),
+        metric,
+        f"{eager['anyloss_f1'] / eager['bce']:.2f}x",
+        paper=PAPER_RATIO,
+        baseline="BCE 1.00x",
+    )
+    if "anyloss_f1" in compiled:
+        ctx.add_row(
+            f"{setting}, torch.compile: reported, not judged (issue #22 review)",
+            metric,
+            f"{compiled['anyloss_f1'] / compiled['bce']:.2f}x",
+            paper=PAPER_RATIO,
+            baseline="BCE 1.00x",
+        )
+
+
 def add_criterion(ctx: Context, eager: dict[str, float], compiled: dict[str, float]) -> None:
-    """Judged like for like (both compiled) when measured, as the paper's graph-mode timing; the eager ratio is
-    always reported too."""
+    """Judged on the eager measurement (as the first cpu run; issue #22 review); the ratio under
+    ``torch.compile``, when measured, is reported in the detail and never decides."""
     ratio = eager["anyloss_f1"] / eager["bce"]
+    detail = f"{ratio:.2f}x eager (1 paper MLP)"
     if "anyloss_f1" in compiled:
         ratio_c = compiled["anyloss_f1"] / compiled["bce"]
-        ctx.add_criterion(
-            f"time per epoch of AnyLoss-F1 <= {MAX_RATIO:.2f}x BCE (both under torch.compile, as the paper's "
-            "graph-mode timing)",
-            ratio_c <= MAX_RATIO,
-            f"{ratio_c:.2f}x compiled, {ratio:.2f}x eager (1 paper MLP)",
-        )
-    else:
-        ctx.add_criterion(
-            f"time per epoch of AnyLoss-F1 <= {MAX_RATIO:.2f}x BCE",
-            ratio <= MAX_RATIO,
-            f"{ratio:.2f}x (1 paper MLP, eager)",
-        )
+        detail += f"; {ratio_c:.2f}x under torch.compile (reported, not judged)"
+    ctx.add_criterion(
+        f"time per epoch of AnyLoss-F1 <= {MAX_RATIO:.2f}x BCE (eager)", ratio <= MAX_RATIO, detail
+    )

@@ -4,6 +4,9 @@
   standard errors (max ``|z|``), and the variance;
 * FNO's periodic GRF (``alpha = 2.5, tau = 7``, 32^2): covariance at 5 offsets vs the exact mode sum (max
   ``|z|``), and the log-log slope of the power spectrum, ``-2 alpha``.
+
+The covariances are judged within 3 standard errors on every seed, the spec's bar (issue #22 review: the committed
+run judged them within 4).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from paperzoo_shared.runner import Context
 from pde_data import verify
 from pde_data.reproduce._common import add_seed, check_positive_int, summarise
 
-MAX_Z = 4.0  # covariance within 4 standard errors (every seed)
+MAX_Z = 3.0  # spec: covariance within 3 standard errors (every seed; 4 before issue #22)
 MAX_SLOPE_DEFECT = 0.15  # |slope + 2 alpha| (every seed)
 ALPHA = 2.5  # the periodic GRF of FNO's Navier-Stokes initial conditions
 
@@ -50,7 +53,7 @@ def run(cfg: Config, ctx: Context) -> None:
         "DeepONet GP covariance vs kernel",
         "max |z| (5x5 entries)",
         s["rbf_grf_max_z"],
-        paper="< 3-4 if unbiased",
+        paper=f"< {MAX_Z:g} (spec: within {MAX_Z:g} standard errors)",
     )
     ctx.add_row(
         "FNO periodic GRF alpha=2.5, tau=7 (32^2)",
@@ -62,11 +65,11 @@ def run(cfg: Config, ctx: Context) -> None:
         "FNO periodic GRF covariance vs exact sum",
         "max |z| (5 offsets)",
         s["periodic_grf_max_z"],
-        paper="< 3-4 if unbiased",
+        paper=f"< {MAX_Z:g} (spec: within {MAX_Z:g} standard errors)",
     )
     worst = max(metrics["rbf_grf_max_z"] + metrics["periodic_grf_max_z"])
     ctx.add_criterion(
-        "GP and periodic GRF covariances within 4 standard errors (every seed)",
+        f"GP and periodic GRF covariances within {MAX_Z:g} standard errors (every seed)",
         worst < MAX_Z,
         f"max {worst:.2f}",
     )
