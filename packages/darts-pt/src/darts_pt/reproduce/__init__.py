@@ -1,5 +1,5 @@
-"""``darts-pt-reproduce``: magnitude vs perturbation-based selection on the same supernets, scored by the
-NB-digits-3e5o ground truth (presets quick | cpu | full). Needs the ``reproduce`` extra:
+"""``darts-pt-reproduce``: argmax-α rules (magnitude, DARTS) vs perturbation-based selection on the same
+supernets, scored by the NB-digits-3e5o ground truth (presets quick | cpu | full). Needs the ``reproduce`` extra:
 ``pip install "darts-pt[reproduce]"`` (it brings darts-core's reproduction: the digits data and the table's split).
 
 One study, ``nb_digits`` (a frozen config and ``run(cfg, ctx)``). Presets: ``quick`` (seconds), ``cpu`` (10 seeds;
@@ -19,7 +19,7 @@ STUDIES = {
     "nb_digits": Study(
         nb_digits.Config,
         nb_digits.run,
-        "magnitude vs DARTS-PT (and fix α) selection from the same NB-digits-3e5o supernets, scored by ground truth",
+        "magnitude and DARTS rules vs DARTS-PT (and fix α) on the same NB-digits-3e5o supernets, by ground truth",
         draw=nb_digits.draw,
         requires=("sklearn", "matplotlib"),
     ),
