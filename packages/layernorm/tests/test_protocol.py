@@ -29,10 +29,10 @@ def test_cpu_preset_is_pinned():
             scale=16.0,
             n_examples=256,
             eps=1e-10,
-            tol=1e-3,
+            tol=1e-3,  # deciding: the fixed-parameter check (issue #22 review: it replaces the spec's bar)
         ),
         "adding": adding.Config(
-            length=50,
+            length=50,  # the spec says T = 100; a README deviation (first version's value, no criterion)
             steps=300,
             hidden=64,
             lr=3e-3,
@@ -56,3 +56,10 @@ def test_committed_results_record_the_pinned_protocol():
     cpu = PRESETS["cpu"]
     assert tuple(data["seeds"]) == cpu.seeds
     assert data["config"] == {k: dataclasses.asdict(v) for k, v in cpu.studies.items()}
+
+
+def test_spec_invariance_bar_is_reported():
+    """The spec's invariance criterion (|dAUC_LN| < 1e-3 relative after training) is kept as a reported row, not a
+    criterion: issue #22's review ruled it ill-posed (training amplifies round-off-level differences) and let the
+    fixed-parameter check decide. The bar is the spec's value."""
+    assert invariance.SPEC_AUC_TOL == 1e-3

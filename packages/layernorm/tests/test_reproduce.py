@@ -60,6 +60,10 @@ def test_quick_preset_direction(tmp_path):
     assert s["digits.ln-lstm: auc"]["mean"] < s["digits.lstm: auc"]["mean"]
     assert s["invariance.ln-lstm.loss"] < 1e-3 < s["invariance.lstm.loss"]
     assert s["invariance.ln-lstm.grad"] < 1e-3 < s["invariance.lstm.grad"]
+    # the spec's bar on the trained change is reported in its row, not a criterion (issue #22 review)
+    trained = [r for r in data["rows"] if "epoch(s) of training" in r["setting"]]
+    assert len(trained) == 1 and "the spec's criterion, LN-LSTM < 1e-3: " in trained[0]["metric"]
+    assert not any("AUC" in c["name"] and "invariance" in c["name"] for c in data["criteria"])
     assert [(p["seed"], p["study"]) for p in data["per_seed"]] == [
         (0, "digits"),
         (1, "digits"),

@@ -4,6 +4,10 @@ Measured where it is exact: the loss and its gradient at the same parameters for
 (float64, LN ``eps=1e-10``: with the default eps=1e-5 and weights U(-0.1, 0.1), eps is of the order of the
 variance of W_ih x for a pixel of 1/16). The change of a trained loss curve is reported too: training amplifies
 the O(eps) difference. One seed: the first of the run (``n_seeds`` is fixed at 1).
+
+The spec's criterion was that trained change, ``|dAUC_LN| < 1e-3`` relative (``SPEC_AUC_TOL``). Issue #22's review
+ruled that bar ill-posed (training amplifies round-off-level differences), so the fixed-parameter check decides;
+the trained change is still measured and its row says whether it meets the spec's bar (reported, not deciding).
 """
 
 from __future__ import annotations
@@ -16,6 +20,11 @@ from torch import nn
 from layernorm.reproduce.common import Classifier, permuted_digits, train_digits
 from paperzoo_shared import seed_everything
 from paperzoo_shared.runner import Context
+
+# the spec's criterion, |dAUC_LN| < 1e-3 relative after training: reported beside the trained row, not deciding
+# (issue #22 review: ill-posed, training amplifies round-off-level differences; the fixed-parameter check decides).
+# A module constant rather than a Config field: it decides nothing, it only labels the reported row.
+SPEC_AUC_TOL = 1e-3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,12 +101,15 @@ def run(cfg: Config, ctx: Context) -> None:
     )
     ctx.add_row(
         f"inputs x{cfg.scale:g}, {cfg.epochs} epoch(s) of training, seed {seed}",
-        "relative change of the loss AUC (training amplifies O(eps) differences)",
+        "relative change of the loss AUC (the spec's criterion, LN-LSTM < "
+        f"{_short(SPEC_AUC_TOL)}: {'met' if ln['auc'] < SPEC_AUC_TOL else 'not met'}; reported, not deciding: "
+        "training amplifies O(eps) differences, issue #22 review)",
         f"{ln['auc']:.1e}",
         baseline=f"{lstm['auc']:.1e}",
     )
     ctx.add_criterion(
-        f"input-scale invariance: LN-LSTM loss and gradient change < {_short(cfg.tol)} relative",
+        f"input-scale invariance: LN-LSTM loss and gradient change at fixed parameters < {_short(cfg.tol)} "
+        "relative",
         ln["loss"] < cfg.tol and ln["grad"] < cfg.tol,
         f"{ln['loss']:.1e} / {ln['grad']:.1e} (nn.LSTM {lstm['loss']:.1e} / {lstm['grad']:.1e})",
     )
