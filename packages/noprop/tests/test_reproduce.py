@@ -17,7 +17,7 @@ def test_quick_preset_direction(tmp_path):
     data = json.loads(out.read_text())
     crit = {c["name"]: c["passed"] for c in data["criteria"]}
     assert crit["NoProp-DT mean accuracy >= 0.60"], data["criteria"]
-    assert crit["NoProp-DT within 20 points of back-prop"], data["criteria"]
+    assert crit["NoProp-DT within 20 points of the strongest back-prop baseline"], data["criteria"]
     assert crit["block order does not change block weights"]
     assert data["summary"]["dt.dt"]["mean"] > 0.5  # well above chance (0.1)
     assert data["summary"]["memory.step_ratio"] < 0.6
@@ -25,9 +25,16 @@ def test_quick_preset_direction(tmp_path):
         "NoProp-DT (ours)",
         "NoProp-CT (ours)",
         "NoProp-FM (ours)",
-        "back-prop, same 4 blocks",
+        "back-prop, one block end to end (the spec's baseline)",
         "back-prop MLP 128",
+        "back-prop through NoProp-DT's inference chain of 4 blocks",
     ]
+    # every back-prop arm is recorded per seed; the criterion is judged against the stronger deciding one
+    summary = data["summary"]
+    assert summary["dt.strongest_backprop"] in ("bp_block", "bp_mlp")
+    best = max(summary["dt.bp_block"]["mean"], summary["dt.bp_mlp"]["mean"])
+    assert summary[f"dt.{summary['dt.strongest_backprop']}"]["mean"] == best
+    assert set(data["baseline"]) == {"dt.bp_block", "dt.bp_mlp", "dt.bp_chain"}
     # the training curves: one loss per block per epoch for DT, one per epoch for the others
     curves = data["data"]["dt.curves"]
     assert [len(c) for c in curves["dt_block_loss"]] == [8] and len(curves["dt_block_loss"][0][0]) == 4
@@ -67,11 +74,16 @@ def test_draw_needs_only_the_results(tmp_path):
     STUDIES["dt"].draw(ctx)
     assert res.figures == []
     loss = [[2.0, 1.0], [1.5, 0.5]]  # [epoch][block]
+    # curves of the first cpu run (no single-block arm yet) still draw
     ctx.set_data(
         "curves", {"dt_block_loss": [loss], "bp_mlp_loss": [[2.3, "nan"]], "bp_chain_loss": [[2.3, 2.2]]}
     )
     STUDIES["dt"].draw(ctx)
     assert [f["path"] for f in res.figures] == ["cpu_dt_curves.png"]
+    assert (tmp_path / "cpu_dt_curves.png").exists()
+    curves = ctx.get_data("curves")
+    ctx.set_data("curves", {**curves, "bp_block_loss": [[2.3, 1.9]]})
+    STUDIES["dt"].draw(ctx)
     assert (tmp_path / "cpu_dt_curves.png").exists()
 
 

@@ -3,12 +3,13 @@ with no gradient flowing between blocks (arXiv:2503.24322).
 
 Variants: :class:`NoPropDT` (discrete time), :class:`NoPropCT` (continuous time, learnable schedule),
 :class:`NoPropFM` (flow matching); label embeddings :class:`LabelEmbedding` (one-hot, learned, prototype);
-denoising blocks (MLP and the paper's CNN); back-prop baselines with the same blocks; a scikit-learn
-estimator :class:`NoPropClassifier` (``noprop.sklearn``, needs scikit-learn, which ``noprop`` does not
-install). The reproduction (``noprop-reproduce``) lives in :mod:`noprop.reproduce` (``noprop[reproduce]``).
+denoising blocks (MLP and the paper's CNN); back-prop baselines (one block trained end to end, a plain MLP,
+the chain of T blocks trained end to end); a scikit-learn estimator :class:`NoPropClassifier`
+(``noprop.sklearn``, needs scikit-learn, which ``noprop`` does not install). The reproduction
+(``noprop-reproduce``) lives in :mod:`noprop.reproduce` (``noprop[reproduce]``).
 """
 
-from noprop.baselines import BackpropClassifier, BackpropMLP, EndToEndChain
+from noprop.baselines import BackpropClassifier, BackpropMLP, EndToEndChain, SingleBlockNet
 from noprop.blocks import DenoiseBlockCNN, DenoiseBlockMLP, TimeBlockCNN, TimeBlockMLP, sinusoidal_embedding
 from noprop.ct import NoPropCT
 from noprop.dt import NoPropDT, block_seed
@@ -40,6 +41,7 @@ __all__ = [
     "NoPropCT",
     "NoPropDT",
     "NoPropFM",
+    "SingleBlockNet",
     "TimeBlockCNN",
     "TimeBlockMLP",
     "TrainingMemory",

@@ -1,4 +1,5 @@
-"""Back-prop baselines: the same NoProp-DT network trained end to end, and a plain MLP."""
+"""Back-prop baselines: one denoising block used as a plain classifier (the spec's baseline), a plain MLP,
+and NoProp-DT's inference chain of T blocks trained end to end."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from noprop._base import check_batch_for_bn, check_positive_int, check_xy, minibatches
+from noprop.blocks import DenoiseBlockCNN, DenoiseBlockMLP
 from noprop.dt import NoPropDT
 
-__all__ = ["BackpropClassifier", "BackpropMLP", "EndToEndChain"]
+__all__ = ["BackpropClassifier", "BackpropMLP", "EndToEndChain", "SingleBlockNet"]
 
 
 class EndToEndChain(nn.Module):
     """The inference network of a :class:`~noprop.NoPropDT` as one ordinary classifier: ``z_0 = 0``,
     ``z_t = a_t uhat_t(z_{t-1}, x) + b_t z_{t-1}``, logits ``W_out z_T + b_out``. Trained with back-prop
-    through all T blocks, it is "back-prop with the same blocks" (the paper's back-prop baseline)."""
+    through all T blocks (and the T softmax-weighted embeddings between them) it is back-prop through NoProp's
+    inference chain; the single-block baseline is :class:`SingleBlockNet`."""
 
     def __init__(self, model: NoPropDT) -> None:
         super().__init__()
@@ -27,6 +30,25 @@ class EndToEndChain(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model.head_logits(self.model.trajectory(x, deterministic=True)[-1])
+
+
+class SingleBlockNet(nn.Module):
+    """One denoising block as a plain ``x -> logits`` classifier: its image branch and fusion head with the
+    label branch's features held at zero (:meth:`~noprop.blocks.DenoiseBlockMLP.forward_plain`), so the
+    block's own C logits are the class scores. ``BackpropClassifier(SingleBlockNet(block))`` is the spec's
+    back-prop baseline, "the single-block architecture trained end-to-end as a plain classifier". The label
+    branch stays in the block but receives no input and no gradient."""
+
+    def __init__(self, block: nn.Module) -> None:
+        super().__init__()
+        if not isinstance(block, (DenoiseBlockMLP, DenoiseBlockCNN)):
+            raise TypeError(f"block must be a DenoiseBlockMLP or DenoiseBlockCNN, got {type(block).__name__}")
+        if block.time_dim:
+            raise ValueError("block is time-conditioned (CT/FM); pass a DT block (time_dim=0)")
+        self.block = block
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.block.forward_plain(x)
 
 
 class BackpropMLP(nn.Sequential):
@@ -56,7 +78,8 @@ class BackpropMLP(nn.Sequential):
 
 class BackpropClassifier(nn.Module):
     """Any ``x -> logits`` module trained end to end with cross-entropy and AdamW (the baseline NoProp
-    replaces). ``BackpropClassifier(EndToEndChain(noprop_dt))`` is back-prop with the same blocks."""
+    replaces). ``BackpropClassifier(SingleBlockNet(block))`` is one block trained end to end (the spec's
+    baseline); ``BackpropClassifier(EndToEndChain(noprop_dt))`` is back-prop through NoProp's chain of T blocks."""
 
     def __init__(self, net: nn.Module, *, num_classes: int) -> None:
         super().__init__()

@@ -55,6 +55,8 @@ class _LabelBranch(nn.Module):
 
 class _BlockBase(nn.Module):
     time_dim: int
+    hidden: int
+    image_branch: nn.Module
 
     def _setup_head(self, hidden: int, out_features: int, time_dim: int) -> None:
         self.time_dim = int(time_dim)
@@ -71,6 +73,21 @@ class _BlockBase(nn.Module):
             nn.ReLU(),
             nn.Linear(hidden, out_features),
         )
+
+    def _check_x(self, x: torch.Tensor) -> None:
+        raise NotImplementedError
+
+    def forward_plain(self, x: torch.Tensor) -> torch.Tensor:
+        """The block as a plain ``x -> logits`` classifier (no label input): the image branch and the fusion
+        head, with the label branch's features held at zero. Used by the single-block back-prop baseline
+        (:class:`~noprop.baselines.SingleBlockNet`). Feeding a constant ``z`` through the label branch instead
+        would give its BatchNorm layers a batch variance of zero, and in eval mode they then divide round-off
+        by ``sqrt(eps)``."""
+        if self.time_dim:
+            raise ValueError("forward_plain needs a block without the time branch (time_dim=0)")
+        self._check_x(x)
+        hx = self.image_branch(x)
+        return self._fuse(hx, hx.new_zeros(hx.shape[0], self.hidden), None)
 
     def _check_z(self, z: torch.Tensor, n: int) -> None:
         if z.ndim != 2 or z.shape != (n, self.embed_dim):
@@ -127,9 +144,12 @@ class DenoiseBlockMLP(_BlockBase):
         self.label_branch = _LabelBranch(embed_dim, hidden)
         self._setup_head(hidden, self.out_features, time_dim)
 
-    def forward(self, x: torch.Tensor, z: torch.Tensor, t: torch.Tensor | None = None) -> torch.Tensor:
+    def _check_x(self, x: torch.Tensor) -> None:
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"x must have shape (batch, {self.in_features}), got {tuple(x.shape)}")
+
+    def forward(self, x: torch.Tensor, z: torch.Tensor, t: torch.Tensor | None = None) -> torch.Tensor:
+        self._check_x(x)
         self._check_z(z, x.shape[0])
         return self._fuse(self.image_branch(x), self.label_branch(z), t)
 
@@ -202,12 +222,15 @@ class DenoiseBlockCNN(_BlockBase):
         self.label_branch = _LabelBranch(embed_dim, hidden)
         self._setup_head(hidden, self.out_features, time_dim)
 
-    def forward(self, x: torch.Tensor, z: torch.Tensor, t: torch.Tensor | None = None) -> torch.Tensor:
+    def _check_x(self, x: torch.Tensor) -> None:
         want = (self.in_channels, self.image_size, self.image_size)
         if x.ndim != 4 or tuple(x.shape[1:]) != want:
             raise ValueError(
                 f"x must have shape (batch, {want[0]}, {want[1]}, {want[2]}) (NCHW), got {tuple(x.shape)}"
             )
+
+    def forward(self, x: torch.Tensor, z: torch.Tensor, t: torch.Tensor | None = None) -> torch.Tensor:
+        self._check_x(x)
         self._check_z(z, x.shape[0])
         return self._fuse(self.image_branch(x), self.label_branch(z), t)
 

@@ -19,7 +19,12 @@ from noprop.reproduce import ct, dt, fm, independence, memory
 from paperzoo_shared.runner import Preset, Study, run_cli
 
 STUDIES = {
-    "dt": Study(dt.Config, dt.run, "NoProp-DT vs back-prop (MLP and the same blocks), Table 1", draw=dt.draw),
+    "dt": Study(
+        dt.Config,
+        dt.run,
+        "NoProp-DT vs back-prop (one block, MLP; the chain of T blocks reported), Table 1",
+        draw=dt.draw,
+    ),
     "ct": Study(ct.Config, ct.run, "NoProp-CT, learnable schedule, Table 1", draw=ct.draw),
     "fm": Study(fm.Config, fm.run, "NoProp-FM, flow matching, Table 1", draw=fm.draw),
     "independence": Study(
