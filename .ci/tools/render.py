@@ -79,12 +79,17 @@ def named_table(table: Mapping[str, Any]) -> str:
     return markdown_table(table["columns"], table["rows"])
 
 
-def figures_block(results: Sequence[Mapping[str, Any]]) -> str:
+#: where a package's committed files are served from: absolute, so a figure shows on PyPI, GitHub and the docs site
+RAW = "https://raw.githubusercontent.com/paperzoo/paperzoo/main/packages/{dir}/results/{path}"
+
+
+def figures_block(results: Sequence[Mapping[str, Any]], pkg_name: str = "") -> str:
     lines = []
     for res in results:
         for fig in res.get("figures") or []:
             caption = fig.get("caption") or fig["name"]
-            lines.append(f"![{caption}](results/{fig['path']})\n\n_{caption}_ ({res.get('preset')} preset)")
+            url = RAW.format(dir=pkg_name, path=fig["path"])
+            lines.append(f"![{caption}]({url})\n\n_{caption}_ ({res.get('preset')} preset)")
     return "\n\n".join(lines) if lines else "_No figures yet._"
 
 
@@ -146,7 +151,7 @@ def _criterion(c: Mapping[str, Any]) -> str:
     return f"{c['name']} ({c['detail']})" if c.get("detail") else str(c["name"])
 
 
-def render_package_text(text: str, results: Sequence[Mapping[str, Any]]) -> str:
+def render_package_text(text: str, results: Sequence[Mapping[str, Any]], pkg_name: str = "") -> str:
     """Re-render the marker blocks of a README from the package's results."""
     main = [
         r
@@ -158,7 +163,7 @@ def render_package_text(text: str, results: Sequence[Mapping[str, Any]]) -> str:
 
     def render(kind: str, name: str | None) -> str | None:
         if kind == "figures":
-            return figures_block(main)
+            return figures_block(main, pkg_name)
         if kind == "verdict":
             return verdict_text(cpu)
         if kind != "results":
@@ -178,7 +183,7 @@ def render_package(pkg_dir: str | Path, check: bool = False) -> list[str]:
     pkg_dir = Path(pkg_dir)
     readme = pkg_dir / "README.md"
     old = readme.read_text(encoding="utf-8")
-    new = render_package_text(old, load_package_results(pkg_dir))
+    new = render_package_text(old, load_package_results(pkg_dir), pkg_dir.name)
     if new == old:
         return []
     if not check:

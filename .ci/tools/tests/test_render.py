@@ -74,7 +74,8 @@ def test_figures_are_rendered_and_must_exist(pkg):
         render.render_package(pkg)
     (pkg / "results" / "cpu_toy_curve.png").write_bytes(b"png")
     render.render_package(pkg)
-    assert "![accuracy over epochs](results/cpu_toy_curve.png)" in (pkg / "README.md").read_text()
+    url = "https://raw.githubusercontent.com/paperzoo/paperzoo/main/packages/demo/results/cpu_toy_curve.png"
+    assert f"![accuracy over epochs]({url})" in (pkg / "README.md").read_text()
 
 
 def test_invalid_results_file_fails_the_check(pkg, capsys):
