@@ -403,6 +403,16 @@ def build_wheel(session: nox.Session, dist: str, out: Path) -> Path:
     return wheels[0]
 
 
+_WHEELS: dict[str, Path] = {}
+
+
+def built_wheel(session: nox.Session, dist: str) -> Path:
+    """The wheel of ``dist`` built once per nox run (the isolated sessions share the shared/base wheels)."""
+    if dist not in _WHEELS or not _WHEELS[dist].exists():
+        _WHEELS[dist] = build_wheel(session, dist, Path(tempfile.mkdtemp(prefix=f"wheel-{dist}-")))
+    return _WHEELS[dist]
+
+
 def wheel_requires(wheel: Path) -> list[str]:
     import zipfile
 
@@ -466,11 +476,11 @@ print(f"{dist}: imported alone, {len(blocks)} README snippet(s) ran; no reproduc
 def isolated_check(session: nox.Session, dist: str) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"isolated-{dist}-"))
     try:
-        shared_wheel = build_wheel(session, "shared", work / "shared")
+        shared_wheel = built_wheel(session, "shared")
         wheel = shared_wheel if dist == "shared" else build_wheel(session, dist, work / "pkg")
         links = ["--find-links", str(shared_wheel.parent)]
         for dep in workspace_deps(dist):
-            links += ["--find-links", str(build_wheel(session, dep, work / f"dep-{dep}").parent)]
+            links += ["--find-links", str(built_wheel(session, dep).parent)]
         env = work / "venv"
         session.run(uv(), "venv", "--quiet", "--python", sys.executable, str(env), external=True)
         py = str(env_python(env))
