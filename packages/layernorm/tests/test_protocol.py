@@ -63,3 +63,7 @@ def test_spec_invariance_bar_is_reported():
     criterion: issue #22's review ruled it ill-posed (training amplifies round-off-level differences) and let the
     fixed-parameter check decide. The bar is the spec's value."""
     assert invariance.SPEC_AUC_TOL == 1e-3
+
+
+def test_presets_run_on_one_thread_like_the_committed_results():
+    assert PRESETS["quick"].threads == 1 and PRESETS["cpu"].threads == 1

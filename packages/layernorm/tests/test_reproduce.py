@@ -74,12 +74,12 @@ def test_quick_preset_direction(tmp_path):
 
 
 def test_redraw_of_committed_cpu_results(tmp_path):
-    """The committed cpu results (curves stored only as a rounded table) redraw into the loss-curve figure."""
+    """The committed cpu results redraw into the loss-curve and adding-problem figures from the file alone."""
     path = tmp_path / "cpu.json"
     shutil.copy(RESULTS / "cpu.json", path)
     assert main(["--redraw", str(path)]) == 0
     data = json.loads(path.read_text())
-    assert [f["path"] for f in data["figures"]] == ["cpu_digits_loss_curves.png"]
+    assert [f["path"] for f in data["figures"]] == ["cpu_digits_loss_curves.png", "cpu_adding_test_mse.png"]
     assert (tmp_path / "cpu_digits_loss_curves.png").stat().st_size > 0
     assert data["per_seed"] == json.loads((RESULTS / "cpu.json").read_text())["per_seed"]
 
