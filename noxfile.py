@@ -463,7 +463,8 @@ readme = metadata.metadata(dist).get_payload() or ""
 blocks = re.findall(r"```python\\n(.*?)```", readme, flags=re.S)
 assert blocks or dist == "paperzoo-shared", f"{dist}: the README shipped in the wheel has no python snippet"
 namespace = {}
-__import__(mod)
+module = __import__(mod)
+assert "site-packages" in module.__file__, f"{mod} was imported from {module.__file__}, not the installed wheel"
 for block in blocks:
     exec(compile(block, f"{dist} README", "exec"), namespace)
 mods = {m.split(".")[0] for m in sys.modules}
@@ -511,8 +512,6 @@ def isolated_check(session: nox.Session, dist: str) -> None:
         allowed = pyproject(dist).get("tool", {}).get("paperzoo", {}).get("library-imports", [])
         if dist == "shared":
             allowed = list(NOT_IN_LIBRARY)
-        code = f"import {mod}; assert 'site-packages' in {mod}.__file__, {mod}.__file__"
-        run_in(session, env, py, "-c", code)
         run_in(
             session, env, py, "-c", LIBRARY_CHECK, mod, name, json.dumps(allowed), json.dumps(NOT_IN_LIBRARY)
         )
