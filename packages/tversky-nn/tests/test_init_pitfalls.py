@@ -1,4 +1,4 @@
-"""Initialisation pitfalls behind the head-swap and language-model studies (and the protocol that avoids them)."""
+"""Initialisation pitfalls behind the head-swap and language-model studies (and the protocols of both)."""
 
 import dataclasses
 import math
@@ -35,19 +35,33 @@ def test_uniform_init_on_nonnegative_inputs_has_degenerate_sets():
     assert normal(x).std(-1).mean() < 2
 
 
-def test_digits_heads_start_with_unit_scale_logits():
-    """The cpu preset's Tversky head starts with logits on the scale of a linear head's; U[0, 1) would not."""
+def test_digits_deciding_arms_use_a_signed_embedding_and_the_default_init():
+    """Issue #22 review: the deciding head-swap arms keep the layer's default U[0, 1) init on a signed embedding
+    (no final ReLU), where the sets are not degenerate; on the first run's ReLU embedding every set holds every
+    feature, and N(0, 1/d) is the documented option there (unit-scale logits)."""
+    for study in ("digits", "frozen"):
+        cfg = PRESETS["cpu"].studies[study]
+        assert cfg.init == "uniform" and not cfg.embed_relu and cfg.relu_inits == ("normal", "uniform")
     cfg = PRESETS["cpu"].studies["digits"]
-    assert cfg.init == "normal" and cfg.embed_relu and not PRESETS["cpu"].studies["data_domain"].embed_relu
+    assert not PRESETS["cpu"].studies["data_domain"].embed_relu
     xtr = digits_split(0, torch.device("cpu"))[0][:256]
     torch.manual_seed(0)
-    h = backbone(cfg.embed_relu)(xtr).detach()
-    assert bool((h >= 0).all())
+    signed = backbone(cfg.embed_relu)(xtr).detach()
     torch.manual_seed(0)
-    spread = tversky_head(cfg)(h).detach().std(-1).mean()
+    relu = backbone(True)(xtr).detach()
+    assert bool((signed < 0).any()) and bool((relu >= 0).all())
     torch.manual_seed(0)
-    spread_uniform = tversky_head(cfg, "uniform")(h).detach().std(-1).mean()
-    assert spread < 1.0 < 5.0 < spread_uniform
+    head = tversky_head(cfg)
+    _, mask_signed = TF.tversky_projections(signed, head.features())
+    _, mask_relu = TF.tversky_projections(relu, head.features())
+    assert bool(mask_relu.all()) and not bool(mask_signed.all())
+    torch.manual_seed(0)
+    assert (
+        tversky_head(cfg, "normal")(relu).detach().std(-1).mean()
+        < 1.0
+        < 5.0
+        < head(relu).detach().std(-1).mean()
+    )
 
 
 def test_lm_tversky_head_initial_loss_near_uniform_prediction():
