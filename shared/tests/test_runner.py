@@ -112,9 +112,10 @@ def test_seeds_threads_only_and_set(tmp_path):
     assert set(data["config"]) == {"count"} and data["config"]["count"]["scale"] == 2.0
 
 
-def test_redraw_from_a_results_file(tmp_path):
+def test_redraw_from_a_results_file(tmp_path, capsys):
     out = tmp_path / "quick.json"
     cli("--out", str(out), "--no-progress")
+    assert "not a reproduction verdict" in capsys.readouterr().out
     png = tmp_path / "quick_count_curve.png"
     png.unlink()
     assert cli("--redraw", str(out)) == 0

@@ -466,4 +466,8 @@ def run_cli(
     n = len(res.criteria)
     met = sum(c["passed"] for c in res.criteria)
     print(f"\npass criteria: {status} ({met}/{n}); wall time {format_value(res.wall_time_s)} s; wrote {out}")
+    if args.preset == "quick":
+        print(
+            "(quick preset: a smoke run at toy scale, not a reproduction verdict; the cpu preset's criteria are)"
+        )
     return 0
