@@ -30,8 +30,11 @@ from __future__ import annotations
 import argparse
 import ast
 import dataclasses
+import importlib.util
 import json
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -320,8 +323,6 @@ def run_preset(
 
 def check_requirements(dist: str, studies: Mapping[str, Study]) -> None:
     """Fail before the run, not after an hour, when a study's optional dependency is missing."""
-    import importlib.util
-
     missing = {
         name: [m for m in s.requires if importlib.util.find_spec(m) is None] for name, s in studies.items()
     }
@@ -336,11 +337,7 @@ def write_or_fallback(res: Results, out: Path) -> Path:
     try:
         return res.write(out)
     except OSError as err:
-        import tempfile
-
         fd, tmp = tempfile.mkstemp(prefix=f"{res.package}-{res.preset}-", suffix=".json")
-        import os
-
         os.close(fd)
         path = res.write(tmp)
         print(f"could not write {out} ({err}); the results are in {path}", file=sys.stderr, flush=True)
