@@ -1,0 +1,165 @@
+"""Bad input gets a clear error naming the argument: the layers, the functional form, the options, the GPT-2
+helper and the reproduction's study configs."""
+
+import dataclasses
+
+import pytest
+import torch
+from torch import nn
+
+import tversky_torch
+from tversky_torch import SharedFeatureBank, TverskyOptions, TverskyProjection, TverskySimilarity
+from tversky_torch import functional as TF
+from tversky_torch.reproduce import PRESETS, data_domain, digits, frozen, lm, main, xor
+
+
+def test_layer_arguments_name_the_argument():
+    with pytest.raises(ValueError, match="in_features"):
+        TverskyProjection(0, 2, 2)
+    with pytest.raises(ValueError, match="out_features"):
+        TverskyProjection(2, 2.5, 2)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="num_features"):
+        TverskyProjection(2, 2, True)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="intersection must be one of"):
+        TverskyProjection(2, 2, 2, intersection="sum")
+    with pytest.raises(ValueError, match="learnable"):
+        TverskyProjection(2, 2, 2, learnable=("gamma",))
+    with pytest.raises(ValueError, match="feature_bank has dim 3"):
+        TverskyProjection(2, 2, 4, feature_bank=SharedFeatureBank(4, 3))
+    with pytest.raises(ValueError, match="feature_bank must have shape"):
+        TverskyProjection(2, 2, 4, feature_bank=nn.Parameter(torch.rand(4, 3)))
+    with pytest.raises(ValueError, match="prototypes has 3 rows, expected out_features=2"):
+        TverskyProjection(2, 2, 4, prototypes=nn.Parameter(torch.rand(3, 2)))
+    with pytest.raises(ValueError, match="init must be one of"):
+        TverskyProjection(2, 2, 2, init="zeros")
+    with pytest.raises(TypeError, match=r"TverskySimilarity got unexpected keyword argument\(s\) \['bias'\]"):
+        TverskySimilarity(2, 2, bias=True)
+    with pytest.raises(TypeError, match="options must be a TverskyOptions"):
+        TverskyProjection(2, 2, 2, options={"model": "ratio"})  # type: ignore[arg-type]
+    layer = TverskyProjection(3, 2, 2)
+    with pytest.raises(ValueError, match="expected last dim 3, got 4"):
+        layer(torch.randn(2, 4))
+    with pytest.raises(TypeError, match="floating-point"):
+        layer(torch.ones(2, 3, dtype=torch.long))
+    with pytest.raises(TypeError, match="floating-point"):
+        layer(torch.ones(2, 3, dtype=torch.bool))
+    with pytest.raises(ValueError, match="init must be one of"):
+        layer.reset_parameters("zeros")
+    with pytest.warns(DeprecationWarning):
+        assert TverskyProjection(3, 2, 2, difference="substractmatch").difference == "subtractmatch_aggregate"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"model": "linear"}, "model must be one of"),
+        ({"alpha": float("nan")}, "alpha must be a finite float"),
+        ({"theta": True}, "theta must be a finite float"),
+        ({"threshold": "0"}, "threshold must be a finite float"),
+        ({"gmean_eps": -1e-8}, "gmean_eps must be >= 0.0"),
+        ({"chunk_size": 0}, "chunk_size must be a positive int or None"),
+        ({"max_intermediate_bytes": 0}, "max_intermediate_bytes must be a positive int"),
+    ],
+)
+def test_options_are_validated_in_one_place(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        TverskyOptions(**kwargs)
+    with pytest.raises(ValueError, match=match):  # the layers validate through the options
+        TverskyProjection(2, 2, 2, **kwargs)
+    with pytest.raises(ValueError, match=match):
+        TverskyOptions().replace(**kwargs)
+
+
+def test_functional_bad_inputs():
+    x, p, f = torch.randn(2, 3), torch.randn(4, 3), torch.randn(5, 3)
+    with pytest.raises(ValueError, match="intersection must be one of"):
+        TF.tversky_similarity(x, p, f, intersection="median")
+    with pytest.raises(ValueError, match="difference must be one of"):
+        TF.tversky_similarity(x, p, f, difference="nope")
+    with pytest.raises(ValueError, match="model must be one of"):
+        TF.tversky_similarity(x, p, f, model="linear")
+    with pytest.raises(TypeError, match="floating-point"):
+        TF.tversky_similarity(x.long(), p, f)
+    with pytest.raises(TypeError, match="floating-point"):
+        TF.tversky_similarity(x.to(torch.complex64), p, f)
+    with pytest.raises(ValueError, match="expected last dim 3"):
+        TF.tversky_similarity(torch.randn(2, 4), p, f)
+    with pytest.raises(ValueError, match="chunk_size"):
+        TF.tversky_similarity(x, p, f, intersection="min", exact_per_feature=True, max_intermediate_bytes=16)
+    with pytest.raises(ValueError, match="chunk_size"):
+        TF.tversky_similarity(x, p, f, difference="subtractmatch", chunk_size=0)
+    # options only a layer has are refused by the functional form, by name
+    with pytest.raises(
+        TypeError, match=r"tversky_similarity got unexpected keyword argument\(s\) \['init'\]"
+    ):
+        TF.tversky_similarity(x, p, f, init="normal")
+    with pytest.raises(ValueError, match="alpha must be a scalar"):
+        TF.tversky_similarity(x, p, f, torch.ones(2))
+    with pytest.warns(DeprecationWarning, match="subtractmatch_aggregate"):
+        a = TF.tversky_similarity(x, p, f, difference="substractmatch")
+    torch.testing.assert_close(a, TF.tversky_similarity(x, p, f, difference="subtractmatch_aggregate"))
+
+
+def test_replace_linear_and_gpt2_bad_inputs():
+    model = nn.Sequential(nn.Linear(4, 4))
+    with pytest.raises(ValueError, match="num_features"):
+        tversky_torch.replace_linear(model, num_features=0)
+    with pytest.raises(ValueError, match="replace_linear sets feature_bank itself"):
+        tversky_torch.replace_linear(model, num_features=2, feature_bank=torch.rand(2, 4))
+    with pytest.raises(TypeError, match="predicate must be callable"):
+        tversky_torch.replace_linear(model, "0", num_features=2)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="intersection must be one of"):
+        tversky_torch.replace_linear(model, num_features=2, intersection="sum")
+    assert isinstance(model[0], nn.Linear)  # nothing replaced when the options are bad
+    transformers = pytest.importorskip("transformers")
+    from tversky_torch.hf import tversky_gpt2
+
+    cfg = transformers.GPT2Config(vocab_size=20, n_positions=8, n_embd=8, n_layer=1, n_head=2)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        tversky_gpt2(cfg, mode="every")
+    with pytest.raises(ValueError, match="targets must be a subset"):
+        tversky_gpt2(cfg, mode="all", targets=("attn.q_proj",))
+    with pytest.raises(ValueError, match="feature_init="):
+        tversky_gpt2(cfg, init="normal")
+    with pytest.raises(TypeError, match="config must be a transformers.GPT2Config"):
+        tversky_gpt2({"n_embd": 8})
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: xor.Config(ks=()), "xor.ks must be a non-empty tuple"),
+        (lambda: xor.Config(ks=(4, 0)), r"xor.ks\[1\] must be an int >= 1"),
+        (lambda: xor.Config(lrs=(0.1, -1.0)), r"xor.lrs\[1\] must be a finite number > 0"),
+        (lambda: xor.Config(judge_lr=0.5), "xor.judge_lr must be one of xor.lrs"),
+        (lambda: xor.Config(n_seeds=0), "xor.n_seeds must be an int >= 1 or None"),
+        (lambda: xor.Config(n_precision_seeds=-1), "xor.n_precision_seeds must be an int >= 0"),
+        (lambda: digits.Config(epochs=0), "digits.epochs must be an int >= 1"),
+        (lambda: digits.Config(init="zeros"), "digits.init must be one of"),
+        (lambda: frozen.Config(lr=0.0), "frozen.lr must be a finite number > 0"),
+        (lambda: frozen.Config(relu_inits=("zeros",)), r"frozen.relu_inits\[0\] must be one of"),
+        (lambda: frozen.Config(lr_grid=()), "frozen.lr_grid must be a non-empty tuple"),
+        (lambda: digits.Config(lr_grid=(1e-3, 0.0)), r"digits.lr_grid\[1\] must be a finite number > 0"),
+        (lambda: digits.Config(val_fraction=1.0), r"digits.val_fraction must be a float in \(0, 1\)"),
+        (lambda: frozen.Config(n_precision_seeds=-2), "frozen.n_precision_seeds must be an int >= 0"),
+        (lambda: data_domain.Config(batch=0), "data_domain.batch must be an int >= 1"),
+        (lambda: data_domain.Config(embed_relu=1), "data_domain.embed_relu must be a bool"),
+        (lambda: lm.Config(vocab=2), "lm.vocab must be an int >= 3"),
+        (lambda: lm.Config(n_embd=130, n_head=4), "lm.n_embd .130. must be a multiple of lm.n_head .4."),
+        (lambda: lm.Config(all_targets=("attn.q",)), r"lm.all_targets\[0\] must be one of"),
+        (lambda: lm.Config(feature_init="ones"), "lm.feature_init must be one of"),
+        (lambda: dataclasses.replace(PRESETS["cpu"].studies["lm"], steps=0), "lm.steps must be an int >= 1"),
+    ],
+)
+def test_study_configs_name_the_field(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_command_line_refuses_bad_overrides(capsys):
+    with pytest.raises(SystemExit):
+        main(["--preset", "quick", "--set", "xor.steps=0", "--no-progress"])
+    assert "xor.steps must be an int >= 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--preset", "quick", "--set", "digits.width=3", "--no-progress"])
+    assert "digits has no field 'width'" in capsys.readouterr().err
