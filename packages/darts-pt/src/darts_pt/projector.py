@@ -72,11 +72,17 @@ class Projector:
         interval_epochs: fine-tuning epochs between decisions (official scripts: 5 on DARTS/NB201).
         final_tune_epochs: fine-tuning epochs after the last decision (official: 1).
         edge_order: ``"random"`` (official; numpy RNG seeded by ``seed``) or ``"ordered"`` (lowest id first).
-        finetune_lr, finetune_lr_min, lr_schedule: SGD on w, reset at the start (official: learning_rate/10 =
-            0.0025, cosine to 0.001 on DARTS space; ``"constant"`` 0.0025 on NB201).
-        momentum, weight_decay, grad_clip: of the fine-tuning SGD (0.9, 3e-4, 5).
+        finetune_lr: learning rate of the fine-tuning SGD on w, reset at the start (official: learning_rate/10 =
+            0.0025).
+        finetune_lr_min: the rate the cosine schedule ends at (official 0.001 on the DARTS space).
+        lr_schedule: ``"cosine"`` (official on the DARTS space) or ``"constant"`` (official on NB201, 0.0025).
+        momentum: momentum of the fine-tuning SGD (0.9).
+        weight_decay: weight decay of the fine-tuning SGD (3e-4).
+        grad_clip: gradient-norm clip of the fine-tuning SGD (5).
         update_alpha: keep training α (first order) while fine-tuning (``darts-proj``); False = fix α.
-        arch_lr, arch_betas, arch_wd: Adam on α (3e-4, (0.5, 0.999), 1e-3).
+        arch_lr: learning rate of the Adam optimiser on α (3e-4).
+        arch_betas: betas of that Adam ((0.5, 0.999)).
+        arch_wd: weight decay of that Adam (1e-3).
         tie_break: break equal scores with the other metric (our addition for tiny validation sets).
         bn_mode: ``"train"`` (batch statistics, official) or ``"eval"`` for the scoring passes.
         strict: raise instead of warn when ``train_loader is val_loader``.

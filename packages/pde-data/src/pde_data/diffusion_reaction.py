@@ -50,8 +50,12 @@ def solve_diffusion_reaction(
     Args:
         source: ``f`` as an array ``(N, nx)`` or ``(nx,)`` on the grid ``linspace(0, length, nx)`` (DeepONet's
             time-independent ``u(x)``), or a callable ``f(x, t)`` returning ``(N, nx)`` or ``(nx,)``.
-        D: diffusivity (> 0). k: reaction coefficient of ``k s^2``.
-        nx, nt: grid points in space and time, both ends included (paper: 100, 100).
+        D: diffusivity (> 0).
+        k: reaction coefficient of ``k s^2``.
+        nx: grid points in space, both ends included (paper: 100).
+        nt: grid points in time, both ends included (paper: 100).
+        length: the domain is ``[0, length]``.
+        t_final: the solution is computed on ``[0, t_final]``.
     """
     D = check_real("D", D, positive=True)
     k = check_real("k", k)

@@ -32,7 +32,10 @@ class NeuralODE(nn.Module):
     Args:
         func: vector field module ``func(t, z)``.
         t_span: integration interval ``(t0, t1)``.
-        method, rtol, atol, controller: passed to :func:`regneuralde.solve_ivp` (paper: Tsit5).
+        method: the Runge-Kutta pair, passed to :func:`regneuralde.solve_ivp` (paper: Tsit5).
+        rtol: relative tolerance, passed to :func:`regneuralde.solve_ivp`.
+        atol: absolute tolerance, passed to :func:`regneuralde.solve_ivp`.
+        controller: step-size controller, passed to :func:`regneuralde.solve_ivp`.
         regularize: ``None``, ``"error"`` (ERNODE), ``"stiffness"`` (SRNODE) or ``"error_stiffness"``.
         reduction: aggregation over steps; default ``"mean"`` for error terms and ``"max"`` for stiffness (the
             released experiments' choices).

@@ -145,10 +145,12 @@ def solve_sde(
     """Solve the Ito SDE ``dz = f dt + g dW`` (diagonal noise) and return ``z`` at every ``t_eval`` (experimental).
 
     Args:
-        f, g: drift and diffusion ``(t, z) -> tensor shaped like z``.
+        f: drift ``(t, z) -> tensor shaped like z``.
+        g: diffusion ``(t, z) -> tensor shaped like z`` (diagonal noise).
         z0: initial state (a batch shares one step-size sequence; each element has its own Brownian motion).
         t_eval: strictly increasing output times (steps are shortened to land on them).
-        rtol, atol: tolerances of ``EEst`` (the released NSDE code used 0.14, the toy SDE 0.3).
+        rtol: relative tolerance of ``EEst`` (the released NSDE code used 0.14, the toy SDE 0.3).
+        atol: absolute tolerance of ``EEst`` (likewise).
         adaptive: ``False`` takes fixed steps of size ``dt`` (no rejection; ``EEst`` is still recorded).
         dt: the first (adaptive) or every (fixed) step; default ``(t1 - t0) / 100``.
         bm: the Brownian path to use (to share noise between solves); default a new one from ``generator``.
@@ -234,10 +236,13 @@ class NeuralSDE(nn.Module):
     """Neural SDE ``dz = drift(t, z) dt + diffusion(t, z) dW`` with the ERNODE regulariser (experimental).
 
     Args:
-        drift, diffusion: modules ``(t, z) -> tensor like z`` (diagonal noise).
-        t_span: integration interval; rtol, atol: solver tolerances (paper's NSDE code: 0.14).
-        regularize: ``None`` or ``"error"`` (``agg_j EEst_j h_j``); ``reduction``: ``"mean"`` (MNIST-NSDE code)
-            or ``"sum"`` (toy-SDE code).
+        drift: module ``(t, z) -> tensor like z``.
+        diffusion: module ``(t, z) -> tensor like z`` (diagonal noise).
+        t_span: integration interval.
+        rtol: relative solver tolerance (paper's NSDE code: 0.14).
+        atol: absolute solver tolerance (paper's NSDE code: 0.14).
+        regularize: ``None`` or ``"error"`` (``agg_j EEst_j h_j``).
+        reduction: ``"mean"`` (MNIST-NSDE code) or ``"sum"`` (toy-SDE code).
     """
 
     def __init__(

@@ -136,7 +136,8 @@ def solve_ivp(
         z0: initial state of any shape (a batch shares one step-size sequence, as in the paper).
         t_eval: strictly increasing output times; ``(t0, t1)`` for the end state only.
         method: ``"tsit5"`` (the paper's solver) or ``"dopri5"``.
-        rtol, atol: tolerances of the scaled error ``EEst = RMS(err / (atol + rtol * max(|z_j|, |z_j+1|)))``.
+        rtol: relative tolerance of the scaled error ``EEst = RMS(err / (atol + rtol * max(|z_j|, |z_j+1|)))``.
+        atol: absolute tolerance of that scaled error.
         first_step: initial step size; by default Hairer's heuristic (one extra evaluation).
         controller: ``"pi"`` (OrdinaryDiffEq's PI controller, beta1 = 7/(10 p), beta2 = 2/(5 p)) or ``"i"``
             (torchdiffeq's controller: ``0.9 * EEst^(-1/5)`` clamped to [0.2, 10], never shrinking on acceptance).
