@@ -3,6 +3,7 @@
 import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -11,9 +12,10 @@ import torch
 pytest.importorskip("paperzoo_shared", reason="the reproduction needs the reproduce extra")
 pytest.importorskip("pde_data", reason="the reproduction's data come from pde-data")
 
-from deeponet.reproduce import main  # noqa: E402
+from deeponet.reproduce import _compare, antiderivative, main  # noqa: E402
 from deeponet.reproduce.data import bounded_rows, operator_data  # noqa: E402
 from deeponet.reproduce.diffusion_reaction import diffusion_reaction_curve  # noqa: E402
+from deeponet.train import History  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
@@ -23,18 +25,84 @@ def test_quick_preset_direction(tmp_path):
     assert main(["--preset", "quick", "--out", str(out), "--no-progress", "--device", "cpu"]) == 0
     data = json.loads(out.read_text())
     s = data["summary"]
-    assert s["antiderivative.DeepONet.test_mse"]["mean"] < s["antiderivative.FNN.test_mse"]["mean"]
+    assert s["antiderivative.DeepONet.test_mse"]["mean"] < s["antiderivative.FNN_tuned.test_mse"]["mean"]
     assert [(e["study"], e["metrics"]["arm"]) for e in data["per_seed"]] == [
-        ("antiderivative", "DeepONet"),
-        ("antiderivative", "FNN"),
-        ("nonlinear_ode", "DeepONet"),
-        ("nonlinear_ode", "FNN"),
+        (study, arm)
+        for study in ("antiderivative", "nonlinear_ode")
+        for arm in ("DeepONet", "FNN", "FNN_tuned")
     ]
+    # the FNN grid is searched and recorded (8 configurations in the quick preset), its choice is in the summary
+    grid = data["data"]["antiderivative.fnn_grid"]
+    assert len(grid["configs"]) == len(grid["val_mse"]) == 8 and grid["tune_iterations"] == 60
+    best = min(range(8), key=lambda i: (float(grid["val_mse"][i]), i))
+    assert grid["configs"][best] == grid["selected"]
+    assert {k: s[f"antiderivative.FNN_tuned.{k}"] for k in ("depth", "width", "lr")} == grid["selected"]
+    assert len(data["tables"]["antiderivative-fnn-grid"]["rows"]) == 8
     # the validation curves (test error against iterations) are recorded and drawn
     curves = data["data"]["antiderivative.val_curves"]
-    assert curves["steps"] == list(range(30, 601, 30)) and len(curves["DeepONet"]) == 1
+    assert (
+        curves["steps"] == list(range(30, 601, 30))
+        and len(curves["DeepONet"]) == len(curves["FNN_tuned"]) == 1
+    )
     assert {f["name"] for f in data["figures"]} == {"antiderivative.val_curves", "nonlinear_ode.val_curves"}
     assert all((tmp_path / f["path"]).stat().st_size > 1000 for f in data["figures"])
+
+
+def test_fnn_tuning_picks_the_lowest_validation_mse_and_draws_no_test_set(monkeypatch):
+    """The selection rule: lowest best-validation MSE over the grid, ties to the first in grid order, a diverged
+    configuration (inf) never chosen; only the tuning seed's training and validation functions are drawn."""
+    drawn = []
+
+    def fake_data(op, n, points, seed, device, dropped=None):
+        drawn.append(seed)
+        return torch.zeros(n, 100), torch.zeros(n, points, 1), torch.zeros(n, points)
+
+    scores = {(3, 100, 1e-2): float("inf"), (2, 50, 1e-3): 0.2, (4, 100, 1e-4): 0.2}
+
+    def fake_fit(model, train, val, *, iterations, lr, seed, log_every):
+        layers = model.net.layers
+        assert seed == _compare.TUNE_SEED and iterations == 7
+        return History(best_val_mse=scores.get((len(layers), layers[0].out_features, lr), 1.0), best_step=7)
+
+    monkeypatch.setattr(_compare, "operator_data", fake_data)
+    monkeypatch.setattr(_compare, "fit", fake_fit)
+    notes = []
+    ctx = SimpleNamespace(device=torch.device("cpu"), progress=lambda it, **kw: it, add_note=notes.append)
+    cfg = antiderivative.Config(n_train_functions=4, tune_iterations=7)
+    best, records = _compare.tune_fnn("antiderivative", cfg, ctx)
+    assert best == _compare.FNNConfig(2, 50, 1e-3)
+    assert [r["config"] for r in records] == cfg.fnn_grid()
+    assert drawn == [_compare.TRAIN_SEED + _compare.TUNE_SEED, _compare.VAL_SEED + _compare.TUNE_SEED]
+
+
+def test_tuned_fnn_reuses_the_untuned_run_when_the_grid_selects_it(tmp_path):
+    out = tmp_path / "one.json"
+    # a grid of the untuned configuration alone, on a short run
+    sets = [
+        "fnn_depths=(3,)",
+        "fnn_widths=(100,)",
+        "fnn_lrs=(1e-3,)",
+        "iterations=100",
+        "n_test_functions=20",
+    ]
+    sets = [arg for g in sets for arg in ("--set", f"antiderivative.{g}")]
+    args = [
+        "--preset",
+        "quick",
+        "--only",
+        "antiderivative",
+        "--out",
+        str(out),
+        "--no-progress",
+        "--device",
+        "cpu",
+    ]
+    assert main([*args, *sets]) == 0
+    data = json.loads(out.read_text())
+    runs = {e["metrics"]["arm"]: e["metrics"] for e in data["per_seed"]}
+    assert runs["FNN_tuned"]["test_mse"] == runs["FNN"]["test_mse"]
+    assert data["summary"]["antiderivative.FNN_tuned.is_untuned_config"] is True
+    assert any("reuses its runs" in n for n in data["notes"])
 
 
 def test_redraw_of_the_committed_cpu_run_draws_the_data_size_curve(tmp_path):

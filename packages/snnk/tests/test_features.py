@@ -178,3 +178,30 @@ def test_complex_and_real_paths_agree():
     cplx = snnk.URFFeatures(D, 64, activation="sin", seed=2, real_features=False).to(torch.float64)
     assert cplx(x).is_complex()
     torch.testing.assert_close(kernel_estimate(real, x, w, b), kernel_estimate(cplx, x, w, b))
+
+
+def test_relu_features_with_the_official_uptraining_settings():
+    """The official uptraining features (arijitthegame/neural-network-kernels, ``run_glue.py`` with ``NNK_Relu``:
+    ``normalize=True``, ``normalization_constant = d**0.25``, ``constant = -5``): x and the weight rows are
+    L2-normalised along the feature axis and scaled by d^{1/4}, then ``max(Gx, -5)/√m``; the replacement study's
+    deciding arm uses them (issue #22 review)."""
+    d, m, c = 64, 32, 64**0.25
+    fmap = snnk.ReLUFeatures(d, m, floor=-5.0, normalize=True, normalize_constant=c, seed=0).double()
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(9, d, generator=g, dtype=torch.float64) * 3
+    w = torch.randn(7, d, generator=g, dtype=torch.float64) * 0.1
+
+    def official(v):
+        return torch.clamp_min((c * v / v.norm(dim=1, keepdim=True)) @ fmap.proj.T, -5.0) / math.sqrt(m)
+
+    torch.testing.assert_close(fmap(x), official(x))
+    torch.testing.assert_close(fmap.forward_params(w), official(w))
+    torch.testing.assert_close(fmap(5 * x), fmap(x))  # depends on the direction of x only
+    phi = fmap(x)
+    assert (phi < 0).any()  # negative features pass (the floor is not 0) ...
+    assert (phi == -5.0 / math.sqrt(m)).any() and phi.min() == -5.0 / math.sqrt(m)  # ... down to the floor
+    lin = torch.nn.Linear(d, 5).double()
+    layer = snnk.SNNKLinear.from_linear(
+        lin, "relu", m, floor=-5.0, normalize=True, normalize_constant=c, seed=0
+    ).double()
+    torch.testing.assert_close(layer.weight, official(lin.weight.detach()))  # Ψ = φ(W), W normalised alike

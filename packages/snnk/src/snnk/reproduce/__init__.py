@@ -6,9 +6,13 @@ Four studies (spec "CPU-scale reproduction"), one module each, a frozen config a
 2. ``bundled``: fully bundled closed form (ridge on Φ(x)) vs a back-propagated MLP on digits and diabetes, with
    scikit-learn's ``RBFSampler`` / ``Nystroem`` + ridge as peers at equal feature counts;
 3. ``replacement``: ``SNNKLinear.from_linear`` on a trained MLP, fine-tuned, vs a narrower MLP with the same
-   parameter count (the reviewers' control);
+   parameter count (the reviewers' control); deciding with the official uptraining features and the control's
+   training budget, beside the ceiling of the function class and the m needed to match the MLP (issue #22
+   review); the first run's protocol is reported beside it;
 4. ``adapters``: a small BERT built from a ``transformers.BertConfig``: SNNK adapters vs head-only, Houlsby
-   bottleneck adapters and LoRA (``peft``), accuracy vs trainable parameters.
+   bottleneck adapters (r=8 and the parameter-matched r=4) and LoRA (``peft``), accuracy vs trainable
+   parameters; deciding with the same lr grid for every arm, lr and epoch chosen on a validation split (issue
+   #22 review); the first run's one fixed lr is reported beside it.
 
 The runner of ``paperzoo_shared`` owns everything around the run (``--help`` lists its options). Every study
 runs single-threaded (see :func:`snnk.reproduce.common.tiny_study`).
@@ -60,8 +64,17 @@ PRESETS = {
                 mlp_epochs=5,
                 diabetes_epochs=10,
             ),
-            "replacement": replacement.Config(features=(32,), finetune_epochs=2, mlp_epochs=5),
-            "adapters": adapters.Config(n_seeds=1, pretrain_epochs=2, adapt_epochs=2),
+            "replacement": replacement.Config(
+                features=(32,),
+                finetune_epochs=2,
+                mlp_epochs=5,
+                matched_epochs=5,
+                sweep_features=(16, 32),
+                ceiling_alphas=(1e-2, 1.0),
+            ),
+            "adapters": adapters.Config(
+                n_seeds=1, pretrain_epochs=2, adapt_epochs=2, lr_grid=(1e-3, 1e-2), tuned_epochs=2
+            ),
         },
     ),
     "cpu": Preset(
@@ -78,8 +91,12 @@ PRESETS = {
         studies={
             "kernel": kernel.Config(dim=64, pairs=2000, features=(16, 64, 256, 1024, 4096, 16384, 65536)),
             "bundled": bundled.Config(digits_features=4096, diabetes_features=2048),
-            "replacement": replacement.Config(features=(16, 32, 64, 128)),
-            "adapters": adapters.Config(n_seeds=5, bert_hidden=128, pretrain_epochs=40, adapt_epochs=80),
+            "replacement": replacement.Config(
+                features=(16, 32, 64, 128), sweep_features=(16, 32, 64, 128, 256, 512, 1024, 2048)
+            ),
+            "adapters": adapters.Config(
+                n_seeds=5, bert_hidden=128, pretrain_epochs=40, adapt_epochs=80, tuned_epochs=300
+            ),
         },
     ),
 }

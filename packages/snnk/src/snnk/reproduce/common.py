@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -64,13 +64,18 @@ def train(
     lr: float = 1e-3,
     batch: int = 64,
     loss: str = "ce",
+    on_epoch: Callable[[int], None] | None = None,
 ) -> nn.Module:
-    """Adam on the trainable parameters, mini-batches shuffled by a seeded generator."""
+    """Adam on the trainable parameters, mini-batches shuffled by a seeded generator.
+
+    ``on_epoch(epoch)`` (0-based) runs after every epoch with the model in eval mode (a validation check; it
+    draws nothing from the shuffling generator, so the training run is the same with or without it).
+    """
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=lr)
     gen = torch.Generator().manual_seed(seed)
     model.train()
-    for _ in range(epochs):
+    for epoch in range(epochs):
         perm = torch.randperm(len(x), generator=gen)
         for i in range(0, len(x), batch):
             idx = perm[i : i + batch]
@@ -82,6 +87,10 @@ def train(
             opt.zero_grad(set_to_none=True)
             lval.backward()
             opt.step()
+        if on_epoch is not None:
+            model.eval()
+            on_epoch(epoch)
+            model.train()
     model.eval()
     return model
 
