@@ -118,3 +118,171 @@ def test_study_configs_are_frozen_and_overrides_checked(capsys):
     with pytest.raises(SystemExit):
         main(["--preset", "quick", "--set", "collapse.n_seeds=0"])
     assert "collapse.n_seeds must be a positive int" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------- issue #25
+
+
+def _tiny():
+    torch.manual_seed(0)
+    return dc.Supernet(dc.nb_digits_space(), C=4, layers=1, in_channels=1)
+
+
+def _net(**kw):
+    return dc.DiscreteNetwork(
+        dc.Genotype.from_str("|nor_conv_3x3~0|+|none~0|skip_connect~1|"),
+        dc.nb_digits_space(),
+        C=4,
+        layers=1,
+        in_channels=1,
+        **kw,
+    )
+
+
+def _batch(n=4):
+    g = torch.Generator().manual_seed(0)
+    return torch.randn(n, 1, 8, 8, generator=g), torch.randint(0, 10, (n,), generator=g)
+
+
+@pytest.mark.parametrize("bad", [-1.0, 0.0, float("nan"), "5"])
+def test_grad_clip_must_be_positive(bad):
+    """A negative max norm flips every gradient (gradient ascent); 0 zeroes them: both are refused."""
+    batch = [_batch()]
+    with pytest.raises(ValueError, match=r"grad_clip must be a number > 0 \(None: no clipping\)"):
+        dc.search(_tiny(), batch, batch, 1, grad_clip=bad)
+    with pytest.raises(ValueError, match="grad_clip must be a number > 0"):
+        dc.train_discrete(_net(), batch, epochs=1, grad_clip=bad)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"momentum": 1.0}, r"momentum must be a number in \[0, 1\)"),
+        ({"momentum": -0.1}, r"momentum must be a number in \[0, 1\)"),
+        ({"wd": -1e-4}, "wd must be a number >= 0"),
+        ({"arch_lr": 0.0}, "arch_lr must be a number > 0"),
+        ({"arch_wd": -1.0}, "arch_wd must be a number >= 0"),
+        ({"warmup_epochs": -1}, "warmup_epochs must be an int >= 0"),
+        ({"w_lr": float("nan")}, "w_lr must be > 0"),
+    ],
+)
+def test_search_hyperparameters_are_checked(kw, match):
+    batch = [_batch()]
+    with pytest.raises(ValueError, match=match):
+        dc.search(_tiny(), batch, batch, 1, **kw)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"drop_path_prob": 1.0}, r"drop_path_prob must be a number in \[0, 1\)"),
+        ({"drop_path_prob": -0.1}, r"drop_path_prob must be a number in \[0, 1\)"),
+        ({"lr": 0.0}, "lr must be a number > 0"),
+        ({"lr_min": -1.0}, "lr_min must be a number >= 0"),
+        ({"momentum": 1.5}, r"momentum must be a number in \[0, 1\)"),
+        ({"wd": -1.0}, "wd must be a number >= 0"),
+        ({"auxiliary_weight": -0.4}, "auxiliary_weight must be a number >= 0"),
+        ({"cutout_length": -2}, "cutout_length must be an int >= 0"),
+    ],
+)
+def test_train_discrete_hyperparameters_are_checked(kw, match):
+    with pytest.raises(ValueError, match=match):
+        dc.train_discrete(_net(), [_batch()], epochs=1, **kw)
+
+
+def test_drop_path_probability_one_is_refused():
+    """drop_path_prob=1.0 zeroed every sample and divided by 0: all-NaN logits."""
+    with pytest.raises(ValueError, match=r"drop_prob must be in \[0, 1\)"):
+        dc.drop_path(torch.ones(2, 3), 1.0)
+    with pytest.raises(ValueError, match=r"drop_prob must be in \[0, 1\)"):
+        dc.drop_path(torch.ones(2, 3), -0.5)
+    with pytest.raises(ValueError, match=r"drop_path_prob must be in \[0, 1\)"):
+        _net(drop_path_prob=1.0)
+    net = _net()
+    net.drop_path_prob = 1.0  # set directly: the forward pass refuses it
+    with pytest.raises(ValueError, match="drop_prob must be in"):
+        net.train()(_batch()[0])
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_data_is_refused(bad):
+    """A search on NaN images used to return an all-`none` genotype without a word."""
+    x, y = _batch(8)
+    x_bad = x.clone()
+    x_bad[3, 0, 2, 2] = bad
+    good, poisoned = dc.TensorLoader(x, y, batch_size=4), dc.TensorLoader(x_bad, y, batch_size=4)
+    with pytest.raises(ValueError, match=r"train_loader holds non-finite values \(NaN or inf\) in x: 1 of 8"):
+        dc.search(_tiny(), poisoned, good, 1)
+    with pytest.raises(ValueError, match="val_loader holds non-finite values"):
+        dc.search(_tiny(), good, poisoned, 1)
+    # any other re-iterable loader is checked batch by batch
+    with pytest.raises(
+        ValueError, match=r"train_loader batch 1 of epoch 0 holds non-finite values.*check_finite=False"
+    ):
+        dc.search(_tiny(), [(x[:4], y[:4]), (x_bad[:4], y[:4])], good, 1)
+    with pytest.raises(ValueError, match=r"val_loader batch .* holds non-finite values"):
+        dc.search(_tiny(), good, [(x_bad[:4], y[:4])], 1)
+    with pytest.raises(ValueError, match="train_loader holds non-finite values"):
+        dc.train_discrete(_net(), poisoned, epochs=1)
+    with pytest.raises(ValueError, match="train_loader batch 0 of epoch 0 holds non-finite values"):
+        dc.train_discrete(_net(), [(x_bad[:4], y[:4])], epochs=1)
+    # the opt-out skips the check (speed): the poisoned search runs through
+    res = dc.search(_tiny(), poisoned, good, 1, check_finite=False)
+    assert len(res.history) == 1
+
+
+def test_empty_batches_are_refused():
+    x, y = _batch()
+    with pytest.raises(ValueError, match=r"train_loader batch 0 of epoch 0 is empty"):
+        dc.search(_tiny(), [(x[:0], y[:0])], [(x, y)], 1)
+    with pytest.raises(ValueError, match=r"train_loader batch 0 of epoch 0 is empty"):
+        dc.train_discrete(_net(), [(x[:0], y[:0])], epochs=1)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16])
+def test_input_dtype_must_match_the_parameters(dtype):
+    """float64/float16 input to a float32 network failed inside torch ("expected scalar type Double")."""
+    x = _batch()[0].to(dtype)
+    for model in (_tiny(), _net()):
+        with pytest.raises(
+            TypeError, match=rf"x dtype {dtype} differs from the parameters' dtype torch\.float32"
+        ):
+            model(x)
+        with pytest.raises(TypeError, match=r"x\.to\(torch\.float32\)"):
+            model(x)
+    with pytest.raises(TypeError, match="must be floating point"):
+        _tiny()(torch.ones(2, 1, 8, 8, dtype=torch.long))
+    assert _tiny().double()(x.double()).dtype == torch.float64  # the documented remedy works
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_input_on_the_wrong_device():
+    with pytest.raises(ValueError, match="x is on cpu but the model's parameters are on cuda"):
+        _tiny().cuda()(_batch()[0])
+
+
+def _checkpoint(tmp_path):
+    ck = tmp_path / "search.ckpt"
+    dc.search(_tiny(), [_batch()], [_batch()], 1, checkpoint_path=ck)
+    return ck
+
+
+def test_corrupt_checkpoint_names_the_file(tmp_path):
+    """A truncated checkpoint failed `resume=True` with a bare EOFError."""
+    ck = _checkpoint(tmp_path)
+    ck.write_bytes(ck.read_bytes()[: ck.stat().st_size // 2])
+    with pytest.raises(ValueError, match=r"cannot read the checkpoint .*search\.ckpt.*truncated or corrupt"):
+        dc.search(_tiny(), [_batch()], [_batch()], 2, checkpoint_path=ck, resume=True)
+    ck.write_text("not a checkpoint")
+    with pytest.raises(ValueError, match=r"cannot read the checkpoint .*search\.ckpt"):
+        dc.load_checkpoint(ck, _tiny())
+    torch.save({"state": 1}, ck)
+    with pytest.raises(ValueError, match=r"search\.ckpt.* is not a darts-core search checkpoint"):
+        dc.load_checkpoint(ck, _tiny())
+
+
+def test_checkpoint_of_another_model_is_named(tmp_path):
+    ck = _checkpoint(tmp_path)
+    other = dc.Supernet(dc.nb_digits_space(), C=6, layers=1, in_channels=1)
+    with pytest.raises(ValueError, match=r"the checkpoint .*search\.ckpt.* does not fit this model"):
+        dc.load_checkpoint(ck, other)

@@ -79,3 +79,114 @@ def test_study_config_is_frozen_and_overrides_checked(capsys):
     with pytest.raises(SystemExit):
         main(["--preset", "quick", "--set", "nb_digits.metric=f1"])
     assert "nb_digits.metric must be one of" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------- issue #25
+
+
+def _val(x=None):
+    x = _data() if x is None else x
+    return TensorLoader(
+        x, torch.randint(0, 10, (len(x),), generator=torch.Generator().manual_seed(1)), batch_size=8
+    )
+
+
+@pytest.mark.parametrize("bad", [-5.0, 0.0, float("nan")])
+def test_projector_grad_clip_must_be_positive(bad):
+    """A negative max norm turned the fine-tuning into gradient ascent."""
+    with pytest.raises(ValueError, match=r"grad_clip must be a number > 0 \(None: no clipping\)"):
+        pt.Projector(_supernet(), _val(), grad_clip=bad)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"momentum": 1.0}, r"momentum must be a number in \[0, 1\)"),
+        ({"weight_decay": -1e-3}, "weight_decay must be a number >= 0"),
+        ({"arch_lr": 0.0}, "arch_lr must be a number > 0"),
+        ({"arch_wd": -1.0}, "arch_wd must be a number >= 0"),
+        ({"finetune_lr": float("nan")}, "finetune_lr must be > 0"),
+    ],
+)
+def test_projector_hyperparameters_are_checked(kw, match):
+    with pytest.raises(ValueError, match=match):
+        pt.Projector(_supernet(), _val(), **kw)
+
+
+def test_mask_op_indices_are_checked():
+    """Out-of-range indices failed inside torch ("index 3 is out of bounds"), negative ones masked another edge."""
+    w = torch.softmax(torch.randn(3, 5), -1)
+    with pytest.raises(ValueError, match=r"edge must be an int in \[0, 2\], got 3"):
+        pt.mask_op(w, 3)
+    with pytest.raises(ValueError, match=r"edge must be an int in \[0, 2\], got -1"):
+        pt.mask_op(w, -1)
+    with pytest.raises(ValueError, match=r"edge must be an int in \[0, 2\], got 1\.5"):
+        pt.mask_op(w, 1.5)
+    with pytest.raises(ValueError, match=r"op must be None \(the whole edge\) or an int in \[0, 4\], got 5"):
+        pt.mask_op(w, 0, 5)
+    with pytest.raises(ValueError, match=r"op must be None .* got -1"):
+        pt.mask_op(w, 0, -1)
+    with pytest.raises(
+        ValueError, match=r"weights must be a 2-D \(num_edges, num_ops\) tensor, got shape \(5,\)"
+    ):
+        pt.mask_op(w[0], 0, 1)
+    with pytest.raises(TypeError, match="weights must be a tensor"):
+        pt.mask_op([[0.5, 0.5]], 0)
+    assert pt.mask_op(w, 2, 4)[2, 4] == 0  # the last valid indices work
+
+
+def test_select_op_scores_are_checked():
+    """NaN scores or a short tie_break failed with "index 0 is out of bounds for dimension 0 with size 0"."""
+    with pytest.raises(ValueError, match=r"scores must be finite, got \[0\.1, nan\]"):
+        pt.select_op(torch.tensor([0.1, float("nan")]))
+    with pytest.raises(ValueError, match=r"scores must be 1-D \(one per op\), got shape \(2, 2\)"):
+        pt.select_op(torch.zeros(2, 2))
+    with pytest.raises(ValueError, match=r"tie_break must have the shape of scores \(3,\), got \(1,\)"):
+        pt.select_op(torch.tensor([0.1, 0.1, 0.2]), tie_break=torch.tensor([1.0]))
+    with pytest.raises(ValueError, match="tie_break must be finite"):
+        pt.select_op(torch.tensor([0.1, 0.1]), tie_break=torch.tensor([float("nan"), 1.0]))
+    assert pt.select_op([0.2, 0.1, 0.1], tie_break=[0.0, 1.0, 2.0]) == 2
+
+
+def test_select_topology_arguments():
+    model = _supernet()
+    with pytest.raises(ValueError, match=r"cell_type must be one of \['normal'\], got 'reduce'"):
+        pt.select_topology(model, _val(), 1, cell_type="reduce")
+    with pytest.raises(ValueError, match="topk must be a positive int"):
+        pt.select_topology(model, _val(), 1, topk=0)
+    with pytest.raises(ValueError, match="node must be"):
+        pt.select_topology(model, _val(), 2)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_data_is_refused(bad):
+    """NaN in D_val gave NaN losses and tied accuracies: the decision was arbitrary."""
+    x = _data()
+    x[5, 0, 1, 1] = bad
+    model = _supernet()
+    with pytest.raises(ValueError, match=r"val_loader holds non-finite values \(NaN or inf\) in x"):
+        pt.Projector(model, _val(x))
+    with pytest.raises(ValueError, match=r"train_loader holds non-finite values"):
+        pt.Projector(model, _val(), _val(x))
+    batches = [(x[:8], torch.zeros(8, dtype=torch.long))]
+    with pytest.raises(ValueError, match=r"val_loader batch 0 holds non-finite values.*check_finite=False"):
+        pt.perturbation_scores(model, batches, 0)
+    with pytest.raises(ValueError, match=r"val_loader batch 0 holds non-finite values"):
+        pt.evaluate_weights(model, batches, model.arch_weights())
+    with pytest.raises(ValueError, match=r"val_loader batch 0 holds non-finite values"):
+        pt.select_topology(model, batches, 1, topk=1)
+    # a plain list of batches given to the projector is checked when it is used
+    proj = pt.Projector(model, batches, [(x[8:16], torch.zeros(8, dtype=torch.long))] * 2, interval_epochs=1)
+    with pytest.raises(ValueError, match="non-finite"):
+        proj.step()
+    # the opt-out skips the check
+    assert pt.perturbation_scores(model, batches, 0, metric="acc", check_finite=False).shape == (5,)
+    pt.Projector(model, _val(x), check_finite=False)
+
+
+def test_float64_data_gets_the_dtype_policy_error():
+    x = _data().double()
+    with pytest.raises(
+        TypeError, match=r"x dtype torch\.float64 differs from the parameters' dtype torch\.float32"
+    ):
+        pt.perturbation_scores(_supernet(), _val(x), 0)

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import numbers
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,16 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
+from darts_core._io import atomic_torch_save
+from darts_core._random import (
+    Cycle,
+    global_rng_state,
+    loader_rng_state,
+    set_global_rng_state,
+    set_loader_rng_state,
+)
 from darts_core.genotype import Genotype, SelectionRule
+from darts_core.loader import check_batch, check_finite_loader
 from darts_core.supernet import Supernet
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -267,16 +278,6 @@ class SearchResult:
     architect: Architect
 
 
-def _cycle(loader: Iterable[Batch]) -> Iterator[Batch]:
-    while True:
-        empty = True
-        for batch in loader:
-            empty = False
-            yield batch
-        if empty:
-            raise ValueError("val_loader is empty: the architecture step needs validation batches")
-
-
 def _to(batch: Any, device: torch.device | None) -> Batch:
     x, y = batch[0], batch[1]
     if device is not None:
@@ -284,12 +285,42 @@ def _to(batch: Any, device: torch.device | None) -> Batch:
     return x, y
 
 
-def save_checkpoint(path: str | Path, state: SearchState, scheduler: Any = None) -> Path:
-    """Save model, α optimiser, weight optimiser, scheduler, epoch and history to ``path``."""
+CHECKPOINT_KEYS = ("epoch", "model", "architect", "w_optimizer", "history")
+
+
+def check_positive(name: str, value: Any, *, allow_zero: bool = False, none_means: str | None = None) -> None:
+    """``ValueError`` naming ``name`` unless ``value`` is a real number > 0 (>= 0 with ``allow_zero``), or None
+    when ``none_means`` says what None stands for. NaN is refused."""
+    if value is None and none_means is not None:
+        return
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok:
+        v = float(value)
+        ok = v >= 0 if allow_zero else v > 0
+    if not ok:
+        expected = ">= 0" if allow_zero else "> 0"
+        extra = f" (None: {none_means})" if none_means is not None else ""
+        raise ValueError(f"{name} must be a number {expected}{extra}, got {value!r}")
+
+
+def check_momentum(name: str, value: Any) -> None:
+    """``ValueError`` naming ``name`` unless ``value`` is a real number in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= float(value) < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+
+
+def save_checkpoint(
+    path: str | Path, state: SearchState, scheduler: Any = None, *, loader_state: Any = None
+) -> Path:
+    """Save model, α optimiser, weight optimiser, scheduler, epoch, history and the global random generators
+    (torch, CUDA, numpy, ``random``) to ``path``, atomically: the file is written next to ``path`` and renamed
+    over it, so a failed write (disk full, interrupt) leaves the previous checkpoint as it was.
+
+    ``loader_state`` is stored as is (:func:`search` puts the data loaders' random state there)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(
+    atomic_torch_save(
         {
+            "format": 2,
             "epoch": state.epoch,
             "model": state.model.state_dict(),
             "architect": state.architect.state_dict(),
@@ -299,10 +330,30 @@ def save_checkpoint(path: str | Path, state: SearchState, scheduler: Any = None)
                 {k: v for k, v in h.items() if k != "genotype"} | {"genotype": str(h["genotype"])}
                 for h in state.history
             ],
+            "rng": global_rng_state(),
+            "loaders": loader_state,
         },
         path,
     )
     return path
+
+
+def _read_checkpoint(path: Path) -> dict[str, Any]:
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except Exception as exc:
+        raise ValueError(
+            f"cannot read the checkpoint {str(path)!r}: the file is truncated or corrupt "
+            f"({type(exc).__name__}: {exc}); delete it to start afresh or restore an intact copy"
+        ) from exc
+    if not isinstance(ckpt, dict) or any(k not in ckpt for k in CHECKPOINT_KEYS):
+        have = sorted(ckpt) if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise ValueError(
+            f"{str(path)!r} is not a darts-core search checkpoint: expected the keys {CHECKPOINT_KEYS}, got {have}"
+        )
+    return ckpt
 
 
 def load_checkpoint(
@@ -312,18 +363,50 @@ def load_checkpoint(
     w_optimizer: torch.optim.Optimizer | None = None,
     scheduler: Any = None,
 ) -> dict[str, Any]:
-    """Restore a :func:`save_checkpoint` file in place; returns the raw dict (``epoch``, ``history``)."""
-    ckpt = torch.load(Path(path), map_location="cpu", weights_only=False)
-    model.load_state_dict(ckpt["model"])
-    if architect is not None:
-        architect.load_state_dict(ckpt["architect"])
-    if w_optimizer is not None:
-        w_optimizer.load_state_dict(ckpt["w_optimizer"])
+    """Restore a :func:`save_checkpoint` file in place; returns the raw dict (``epoch``, ``history``, ``rng``).
+
+    A truncated or corrupt file raises ``ValueError`` naming it; one that does not fit ``model`` too. The random
+    state is returned, not applied (:func:`search` applies it when it resumes)."""
+    path = Path(path)
+    ckpt = _read_checkpoint(path)
+    try:
+        model.load_state_dict(ckpt["model"])
+        if architect is not None:
+            architect.load_state_dict(ckpt["architect"])
+        if w_optimizer is not None:
+            w_optimizer.load_state_dict(ckpt["w_optimizer"])
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise ValueError(f"the checkpoint {str(path)!r} does not fit this model or optimiser: {exc}") from exc
     if scheduler is not None and ckpt.get("scheduler") is not None:
         scheduler.load_state_dict(ckpt["scheduler"])
     for h in ckpt["history"]:
         h["genotype"] = Genotype.from_str(h["genotype"])
     return ckpt
+
+
+def _loader_state(train_loader: Any, val_iter: Cycle) -> dict[str, Any]:
+    return {
+        "train": loader_rng_state(train_loader),
+        "val": loader_rng_state(val_iter.loader),
+        "val_pass": val_iter.state_dict(),
+    }
+
+
+def _restore_random_state(ckpt: dict[str, Any], train_loader: Any, val_iter: Cycle, path: Path) -> None:
+    """The position in D_val's pass (replayed), then the global generators and both loaders' generators as they
+    were when the checkpoint was written."""
+    loaders = ckpt.get("loaders")
+    if ckpt.get("rng") is None or loaders is None:
+        warnings.warn(
+            f"the checkpoint {str(path)!r} was written without the random state (an older darts-core): the "
+            "resumed search will not match an uninterrupted one exactly",
+            stacklevel=3,
+        )
+        return
+    val_iter.restore(loaders["val_pass"])
+    set_global_rng_state(ckpt["rng"])
+    set_loader_rng_state(train_loader, loaders["train"], "train_loader")
+    set_loader_rng_state(val_iter.loader, loaders["val"], "val_loader")
 
 
 def search(
@@ -349,6 +432,7 @@ def search(
     checkpoint_path: str | Path | None = None,
     resume: bool = False,
     progress: Progress | None = None,
+    check_finite: bool = True,
 ) -> SearchResult:
     """Run the DARTS search (official ``train_search.py``): per iteration an α step on a validation batch then
     a w step (SGD, cosine lr from ``w_lr`` to ``w_lr_min``, grad-norm clip) on a training batch.
@@ -356,17 +440,37 @@ def search(
     ``train_loader``/``val_loader`` are re-iterable sources of ``(x, y)`` batches (D_train and D_val, Sec. 2.3).
     ``warmup_epochs`` train w only (α frozen) first. ``callbacks`` are objects with optional
     ``on_step(state)`` / ``on_epoch_end(state)`` methods. With ``checkpoint_path`` a checkpoint is written after
-    every epoch, and ``resume=True`` continues from it. Each epoch appends ``{"epoch", "w_lr", "train_loss",
-    "train_acc", "val_loss", "genotype", "weights"}`` to the history. ``progress`` wraps the range of epochs
-    to show progress (e.g. ``progress=tqdm.tqdm``); None shows nothing.
+    every epoch (atomically), and ``resume=True`` continues from it (when the file exists) exactly where the
+    uninterrupted search would be: the checkpoint holds the model, both optimisers, the schedule, the history,
+    the global random generators and the data loaders' (their ``generator``, or their sampler's, and the
+    position in the pass over D_val), so a resumed search computes bit for bit what an uninterrupted one does
+    with the same loaders. Each epoch appends ``{"epoch", "w_lr", "train_loss", "train_acc", "val_loss",
+    "genotype", "weights"}`` to the history. ``progress`` wraps the range of epochs to show progress (e.g.
+    ``progress=tqdm.tqdm``); None shows nothing. ``check_finite`` refuses (``ValueError``) training or
+    validation data holding NaN or inf (checked once for a :class:`~darts_core.TensorLoader`, batch by batch
+    otherwise); pass False to skip the check.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {order!r}")
-    if w_lr <= 0 or w_lr_min < 0:
+    if not (w_lr > 0 and w_lr_min >= 0):
         raise ValueError(f"w_lr must be > 0 and w_lr_min >= 0, got {w_lr}, {w_lr_min}")
+    check_positive("grad_clip", grad_clip, none_means="no clipping")
+    check_momentum("momentum", momentum)
+    check_positive("wd", wd, allow_zero=True)
+    check_positive("arch_lr", arch_lr)
+    check_positive("arch_wd", arch_wd, allow_zero=True)
+    if isinstance(warmup_epochs, bool) or not isinstance(warmup_epochs, int) or warmup_epochs < 0:
+        raise ValueError(f"warmup_epochs must be an int >= 0, got {warmup_epochs!r}")
+    if resume and checkpoint_path is None:
+        raise ValueError("resume=True needs checkpoint_path (the file to resume from)")
     check_progress(progress)
+    checked = (
+        (check_finite_loader(train_loader, "train_loader"), check_finite_loader(val_loader, "val_loader"))
+        if check_finite
+        else (True, True)
+    )
     if device is not None:
         device = torch.device(device)
         model.to(device)
@@ -379,10 +483,11 @@ def search(
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(w_opt, epochs, eta_min=w_lr_min)
     history: list[dict[str, Any]] = []
     start = 0
+    val_iter = Cycle(val_loader, "val_loader", record=checkpoint_path is not None)
     if resume and checkpoint_path is not None and Path(checkpoint_path).exists():
         ckpt = load_checkpoint(checkpoint_path, model, architect, w_opt, scheduler)
         start, history = int(ckpt["epoch"]) + 1, ckpt["history"]
-    val_iter = _cycle(val_loader)
+        _restore_random_state(ckpt, train_loader, val_iter, Path(checkpoint_path))
     state = SearchState(
         epoch=start, step=0, model=model, architect=architect, w_optimizer=w_opt, history=history
     )
@@ -394,9 +499,12 @@ def search(
         tot_loss = tot_correct = tot_n = 0.0
         val_losses = []
         for step, batch in enumerate(train_loader):
+            check_batch(batch, f"train_loader batch {step} of epoch {epoch}", finite=not checked[0])
             train_batch = _to(batch, device)
             if epoch >= warmup_epochs:
-                val_batch = _to(next(val_iter), device)
+                vb = next(val_iter)
+                check_batch(vb, f"val_loader batch (epoch {epoch}, step {step})", finite=not checked[1])
+                val_batch = _to(vb, device)
                 val_losses.append(architect.step(train_batch, val_batch, lr, w_opt))
             x, y = train_batch
             logits = model(x)
@@ -437,7 +545,9 @@ def search(
             if hasattr(cb, "on_epoch_end"):
                 cb.on_epoch_end(state)
         if checkpoint_path is not None:
-            save_checkpoint(checkpoint_path, state, scheduler)
+            save_checkpoint(
+                checkpoint_path, state, scheduler, loader_state=_loader_state(train_loader, val_iter)
+            )
     return SearchResult(genotype=model.genotype(rule), history=history, model=model, architect=architect)
 
 

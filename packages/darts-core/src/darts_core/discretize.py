@@ -13,16 +13,21 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from darts_core.bilevel import Progress, _to, check_progress, evaluate
+from darts_core.bilevel import Progress, _to, check_momentum, check_positive, check_progress, evaluate
 from darts_core.genotype import Cell, Genotype
+from darts_core.loader import check_batch, check_finite_loader
 from darts_core.ops import is_identity, make_op
 from darts_core.spaces import CellSpace
 from darts_core.supernet import _check_reductions, _concat, _Macro, _preprocess
 
 
 def drop_path(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
-    """Zero whole samples with probability ``drop_prob`` and rescale the rest by ``1/(1-drop_prob)``."""
-    if drop_prob <= 0.0:
+    """Zero whole samples with probability ``drop_prob`` (in [0, 1)) and rescale the rest by ``1/(1-drop_prob)``."""
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError(
+            f"drop_prob must be in [0, 1), got {drop_prob!r} (1 would zero every sample and divide by 0: NaN)"
+        )
+    if drop_prob == 0.0:
         return x
     keep = 1.0 - drop_prob
     mask = torch.empty(x.shape[0], *([1] * (x.dim() - 1)), device=x.device, dtype=x.dtype).bernoulli_(keep)
@@ -230,17 +235,35 @@ def train_discrete(
     eval_loaders: dict[str, Iterable[Any]] | None = None,
     device: torch.device | str | None = None,
     progress: Progress | None = None,
+    check_finite: bool = True,
 ) -> dict[str, Any]:
     """Retrain a derived network from scratch (official ``train.py``): SGD + cosine from ``lr`` to ``lr_min``,
     drop-path ``drop_path_prob * epoch / epochs``, auxiliary loss weight ``auxiliary_weight`` when the model has
     an auxiliary head, optional cutout, gradient-norm clipping. Returns the final ``train_acc``/``train_loss``
     and ``{name}_acc``/``{name}_loss`` on ``test_loader`` (name ``test``) and every ``eval_loaders`` entry
-    (evaluated in eval mode). ``progress`` wraps the range of epochs to show progress (e.g. ``tqdm.tqdm``)."""
+    (evaluated in eval mode). ``progress`` wraps the range of epochs to show progress (e.g. ``tqdm.tqdm``).
+    ``check_finite`` refuses (``ValueError``) training data holding NaN or inf (checked once for a
+    :class:`~darts_core.TensorLoader`, batch by batch otherwise); pass False to skip the check."""
     if not isinstance(model, DiscreteNetwork):
         raise TypeError(f"model must be a DiscreteNetwork, got {type(model).__name__}")
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    check_positive("lr", lr)
+    check_positive("lr_min", lr_min, allow_zero=True)
+    check_momentum("momentum", momentum)
+    check_positive("wd", wd, allow_zero=True)
+    check_positive("grad_clip", grad_clip, none_means="no clipping")
+    check_positive("auxiliary_weight", auxiliary_weight, allow_zero=True)
+    if (
+        isinstance(drop_path_prob, bool)
+        or not isinstance(drop_path_prob, (int, float))
+        or not 0 <= drop_path_prob < 1
+    ):
+        raise ValueError(f"drop_path_prob must be a number in [0, 1), got {drop_path_prob!r}")
+    if isinstance(cutout_length, bool) or not isinstance(cutout_length, int) or cutout_length < 0:
+        raise ValueError(f"cutout_length must be an int >= 0 (0: no cutout), got {cutout_length!r}")
     check_progress(progress)
+    checked = check_finite_loader(train_loader, "train_loader") if check_finite else True
     dev = torch.device(device) if device is not None else None
     if dev is not None:
         model.to(dev)
@@ -253,7 +276,8 @@ def train_discrete(
         model.train()
         model.drop_path_prob = drop_path_prob * epoch / epochs
         tot_loss = tot_correct = tot_n = 0.0
-        for batch in train_loader:
+        for step, batch in enumerate(train_loader):
+            check_batch(batch, f"train_loader batch {step} of epoch {epoch}", finite=not checked)
             x, y = _to(batch, dev)
             if cutout_length > 0:
                 x = cutout(x, cutout_length)

@@ -5,7 +5,8 @@ The datasets of the reproduction (scikit-learn digits, a synthetic texture task)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import torch
 
@@ -51,3 +52,34 @@ class TensorLoader:
         """Move the tensors to ``device`` (in place; returns self)."""
         self.x, self.y = self.x.to(device), self.y.to(device)
         return self
+
+
+def check_finite_loader(loader: Iterable[Any], name: str) -> bool:
+    """Check a :class:`TensorLoader`'s tensors for NaN/inf once, up front (``ValueError`` naming ``name``);
+    returns whether the loader could be checked so (other loaders are checked batch by batch with
+    :func:`check_batch`). Reads no random stream."""
+    if not isinstance(loader, TensorLoader):
+        return False
+    for part, t in (("x", loader.x), ("y", loader.y)):
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            n = int((~torch.isfinite(t)).reshape(len(t), -1).any(1).sum())
+            raise ValueError(
+                f"{name} holds non-finite values (NaN or inf) in {part}: {n} of {len(t)} samples; clean or drop "
+                "them (a NaN image poisons every weight it reaches), or pass check_finite=False to skip this check"
+            )
+    return True
+
+
+def check_batch(batch: Any, name: str, *, finite: bool = True) -> None:
+    """``ValueError`` (naming ``name``, e.g. ``"train_loader batch 3 of epoch 0"``) for an empty ``(x, y)`` batch
+    or, when ``finite``, one whose floating-point ``x`` or ``y`` holds NaN or inf."""
+    x, y = batch[0], batch[1]
+    if len(y) == 0 or x.numel() == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(x.shape)}): a loader must not yield empty batches")
+    if finite:
+        for part, t in (("x", x), ("y", y)):
+            if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+                raise ValueError(
+                    f"{name} holds non-finite values (NaN or inf) in {part}; clean the data, or pass "
+                    "check_finite=False to skip this check"
+                )

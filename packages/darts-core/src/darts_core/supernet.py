@@ -189,9 +189,25 @@ class _Macro(nn.Module):
         self.classifier = nn.Linear(C_p, num_classes)
 
     def _check_input(self, x: torch.Tensor) -> None:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a tensor, got {type(x).__name__}")
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
                 f"x must have shape (N, in_channels={self.in_channels}, H, W), got {tuple(x.shape)}"
+            )
+        w = self.stem[0].weight
+        if not x.is_floating_point():
+            raise TypeError(f"x must be floating point, got {x.dtype}: convert it with x.to({w.dtype})")
+        if x.dtype != w.dtype and not torch.is_autocast_enabled(x.device.type):
+            raise TypeError(
+                f"x dtype {x.dtype} differs from the parameters' dtype {w.dtype}: convert the input with "
+                f"x.to({w.dtype}) or the model with model.to({x.dtype})"
+                + (" (model.double())" if x.dtype == torch.float64 else "")
+            )
+        if x.device != w.device:
+            raise ValueError(
+                f"x is on {x.device} but the model's parameters are on {w.device}: move the input with "
+                f"x.to({str(w.device)!r}) or the model with model.to({str(x.device)!r})"
             )
 
 

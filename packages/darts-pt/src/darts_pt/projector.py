@@ -23,6 +23,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from darts_core import Genotype, Supernet, derive_genotype
+from darts_core.bilevel import check_momentum, check_positive
+from darts_core.loader import check_batch, check_finite_loader
 from darts_pt.selection import (
     check_metric,
     check_supernet,
@@ -87,6 +89,8 @@ class Projector:
         bn_mode: ``"train"`` (batch statistics, official) or ``"eval"`` for the scoring passes.
         strict: raise instead of warn when ``train_loader is val_loader``.
         seed: seeds the edge order.
+        check_finite: refuse (``ValueError``) data holding NaN or inf in either loader (checked once for a
+            ``darts_core.TensorLoader``, batch by batch when used otherwise); False skips the check.
     """
 
     def __init__(
@@ -113,6 +117,7 @@ class Projector:
         bn_mode: str = "train",
         strict: bool = False,
         seed: int = 0,
+        check_finite: bool = True,
     ) -> None:
         self.model = check_supernet(model)
         self.metric = check_metric(metric)
@@ -123,10 +128,15 @@ class Projector:
             raise ValueError(f"edge_order must be 'random' or 'ordered', got {edge_order!r}")
         if lr_schedule not in ("cosine", "constant"):
             raise ValueError(f"lr_schedule must be 'cosine' or 'constant', got {lr_schedule!r}")
-        if finetune_lr <= 0 or finetune_lr_min < 0:
+        if not (finetune_lr > 0 and finetune_lr_min >= 0):
             raise ValueError(
                 f"finetune_lr must be > 0 and finetune_lr_min >= 0, got {finetune_lr}, {finetune_lr_min}"
             )
+        check_momentum("momentum", momentum)
+        check_positive("weight_decay", weight_decay, allow_zero=True)
+        check_positive("grad_clip", grad_clip, none_means="no clipping")
+        check_positive("arch_lr", arch_lr)
+        check_positive("arch_wd", arch_wd, allow_zero=True)
         if bn_mode not in ("train", "eval"):
             raise ValueError(f"bn_mode must be 'train' or 'eval', got {bn_mode!r}")
         if val_loader is None:
@@ -138,6 +148,14 @@ class Projector:
             warnings.warn(msg, stacklevel=2)
         if not any(True for _ in val_loader):
             raise ValueError("val_loader is empty: perturbation scores need validation batches")
+        self.check_finite = bool(check_finite)
+        # per loader: whether batches still need the NaN/inf check when used (not for a checked TensorLoader)
+        self._check_val = check_finite and not check_finite_loader(val_loader, "val_loader")
+        self._check_train = (
+            check_finite
+            and train_loader is not None
+            and not check_finite_loader(train_loader, "train_loader")
+        )
         self.val_loader, self.train_loader = val_loader, train_loader
         self.interval_epochs, self.final_tune_epochs = interval_epochs, final_tune_epochs
         self.edge_order, self.seed, self.tie_break, self.bn_mode = edge_order, seed, tie_break, bn_mode
@@ -230,7 +248,13 @@ class Projector:
         if undecided:
             e = self._pick(undecided)
             m = perturbation_metrics(
-                self.model, self.val_loader, e, weights=w, cell_type=c, bn_mode=self.bn_mode
+                self.model,
+                self.val_loader,
+                e,
+                weights=w,
+                cell_type=c,
+                bn_mode=self.bn_mode,
+                check_finite=self._check_val,
             )
             other = "loss" if self.metric == "acc" else "acc"
             k = select_op(m[self.metric], self.metric, tie_break=m[other] if self.tie_break else None)
@@ -249,6 +273,7 @@ class Projector:
             weights=w,
             cell_type=c,
             bn_mode=self.bn_mode,
+            check_finite=self._check_val,
         )
         self.state.kept_edges[c][node] = tuple(kept)
         return Decision(c, "topology", node, tuple(kept), {})
@@ -283,13 +308,15 @@ class Projector:
         for _ in range(epochs):
             for g in self.w_optimizer.param_groups:
                 g["lr"] = self._lr()
-            for x, y in self.train_loader:
+            for i, (x, y) in enumerate(self.train_loader):
+                check_batch((x, y), f"train_loader batch {i}", finite=self._check_train)
                 if self.a_optimizer is not None:
                     try:
                         xv, yv = next(val_iter)
                     except StopIteration:
                         val_iter = iter(self.val_loader)
                         xv, yv = next(val_iter)
+                    check_batch((xv, yv), "val_loader batch", finite=self._check_val)
                     loss_a = F.cross_entropy(model(xv, weights=self.projected_weights()), yv)
                     grads = torch.autograd.grad(loss_a, alphas, allow_unused=True, materialize_grads=True)
                     self.a_optimizer.zero_grad(set_to_none=True)

@@ -10,12 +10,15 @@ statistics (train-mode BN, the official "disable running stats for projection"),
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
 from darts_core import Supernet, batch_stats_bn
+from darts_core.loader import check_batch
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 METRICS = ("acc", "loss")
@@ -41,11 +44,35 @@ def check_supernet(model: object) -> Supernet:
     return model
 
 
+def _index(name: str, value: Any, size: int, none_ok: bool = False) -> int:
+    """``value`` as an int in ``[0, size)`` (``ValueError`` naming ``name`` otherwise; negative indices too)."""
+    try:
+        i = None if isinstance(value, bool) else operator.index(value)
+    except TypeError:
+        i = None
+    if i is None or not 0 <= i < size:
+        what = "None (the whole edge) or an int" if none_ok else "an int"
+        raise ValueError(f"{name} must be {what} in [0, {size - 1}], got {value!r}")
+    return i
+
+
 def mask_op(weights: torch.Tensor, edge: int, op: int | None = None) -> torch.Tensor:
     """A copy of ``(E, K)`` op weights with op ``op`` of edge ``edge`` zeroed (``op=None``: the whole edge).
 
     No renormalisation (official ``weights[eid][opid] = 0``): the row then sums to ``1 - w[edge, op]``.
+    ``edge`` must be in ``[0, E)`` and ``op`` in ``[0, K)`` (``ValueError`` otherwise; no negative indices).
     """
+    if not isinstance(weights, torch.Tensor):
+        raise TypeError(
+            f"weights must be a tensor of shape (num_edges, num_ops), got {type(weights).__name__}"
+        )
+    if weights.dim() != 2:
+        raise ValueError(
+            f"weights must be a 2-D (num_edges, num_ops) tensor, got shape {tuple(weights.shape)}"
+        )
+    E, K = weights.shape
+    edge = _index("edge", edge, E)
+    op = None if op is None else _index("op", op, K, none_ok=True)
     out = weights.detach().clone()
     if op is None:
         out[edge] = 0
@@ -56,12 +83,18 @@ def mask_op(weights: torch.Tensor, edge: int, op: int | None = None) -> torch.Te
 
 @torch.no_grad()
 def evaluate_weights(
-    model: Supernet, loader: Iterable[Batch], weights: Mapping[str, torch.Tensor], *, bn_mode: str = "train"
+    model: Supernet,
+    loader: Iterable[Batch],
+    weights: Mapping[str, torch.Tensor],
+    *,
+    bn_mode: str = "train",
+    check_finite: bool = True,
 ) -> dict[str, float]:
     """Accuracy and mean cross entropy of ``model(x, weights=weights)`` over ``loader``.
 
     ``bn_mode="train"`` (official) uses batch statistics without touching running stats; ``"eval"`` the running
-    statistics. The model's own train/eval flags are restored.
+    statistics. The model's own train/eval flags are restored. ``check_finite`` refuses (``ValueError``) a
+    batch holding NaN or inf (its scores would all be NaN or tied); pass False to skip the check.
     """
     if bn_mode not in ("train", "eval"):
         raise ValueError(f"bn_mode must be 'train' or 'eval', got {bn_mode!r}")
@@ -77,7 +110,8 @@ def evaluate_weights(
             ctx = batch_stats_bn(model)
             ctx.__enter__()
         try:
-            for batch in loader:
+            for i, batch in enumerate(loader):
+                check_batch(batch, f"val_loader batch {i}", finite=check_finite)
                 x, y = batch[0].to(device), batch[1].to(device)
                 logits = model(x, weights=weights)
                 tot_loss += float(F.cross_entropy(logits, y, reduction="sum"))
@@ -101,12 +135,13 @@ def perturbation_metrics(
     weights: Mapping[str, torch.Tensor] | None = None,
     cell_type: str = "normal",
     bn_mode: str = "train",
+    check_finite: bool = True,
 ) -> dict[str, torch.Tensor]:
     """``{"acc": (K,), "loss": (K,)}``: the supernet's validation accuracy and loss with op ``k`` of ``edge``
     (of ``cell_type``) removed, for every candidate ``k`` (``none`` included, as in the official code).
 
     ``weights`` are the current op weights per cell type (default ``model.arch_weights()``; the projector passes
-    its projected weights: one-hot on decided edges).
+    its projected weights: one-hot on decided edges). ``check_finite``: see :func:`evaluate_weights`.
     """
     check_supernet(model)
     with torch.no_grad():
@@ -114,13 +149,12 @@ def perturbation_metrics(
     if cell_type not in base:
         raise ValueError(f"cell_type must be one of {sorted(base)}, got {cell_type!r}")
     E, K = base[cell_type].shape
-    if not 0 <= edge < E:
-        raise ValueError(f"edge must be in [0, {E - 1}], got {edge}")
+    edge = _index("edge", edge, E)
     accs, losses = [], []
     for k in range(K):
         w = dict(base)
         w[cell_type] = mask_op(base[cell_type], edge, k)
-        m = evaluate_weights(model, loader, w, bn_mode=bn_mode)
+        m = evaluate_weights(model, loader, w, bn_mode=bn_mode, check_finite=check_finite)
         accs.append(m["acc"])
         losses.append(m["loss"])
     return {"acc": torch.tensor(accs, dtype=torch.float64), "loss": torch.tensor(losses, dtype=torch.float64)}
@@ -135,12 +169,19 @@ def perturbation_scores(
     weights: Mapping[str, torch.Tensor] | None = None,
     cell_type: str = "normal",
     bn_mode: str = "train",
+    check_finite: bool = True,
 ) -> torch.Tensor:
     """``(K,)``: validation ``metric`` of the supernet without each op of ``edge`` (see :func:`perturbation_metrics`)."""
     check_metric(metric)
-    return perturbation_metrics(model, loader, edge, weights=weights, cell_type=cell_type, bn_mode=bn_mode)[
-        metric
-    ]
+    return perturbation_metrics(
+        model,
+        loader,
+        edge,
+        weights=weights,
+        cell_type=cell_type,
+        bn_mode=bn_mode,
+        check_finite=check_finite,
+    )[metric]
 
 
 def select_op(scores: torch.Tensor, metric: str = "acc", *, tie_break: torch.Tensor | None = None) -> int:
@@ -148,13 +189,26 @@ def select_op(scores: torch.Tensor, metric: str = "acc", *, tie_break: torch.Ten
     **highest** loss (``"loss"``). Ties go to ``tie_break`` (the other metric, oriented the same way: higher loss /
     lower accuracy wins), then to the lower index (``np.argmin``)."""
     check_metric(metric)
-    s = torch.as_tensor(scores, dtype=torch.float64).flatten()
+    s = torch.as_tensor(scores, dtype=torch.float64)
+    if s.dim() != 1:
+        raise ValueError(f"scores must be 1-D (one per op), got shape {tuple(s.shape)}")
     if s.numel() < 2:
         raise ValueError(f"scores must hold at least 2 ops, got {s.numel()}")
+    if not bool(torch.isfinite(s).all()):
+        raise ValueError(f"scores must be finite, got {[round(v, 6) for v in s.tolist()]}")
+    tb_all = None
+    if tie_break is not None:
+        tb_all = torch.as_tensor(tie_break, dtype=torch.float64)
+        if tb_all.shape != s.shape:
+            raise ValueError(
+                f"tie_break must have the shape of scores {tuple(s.shape)}, got {tuple(tb_all.shape)}"
+            )
+        if not bool(torch.isfinite(tb_all).all()):
+            raise ValueError(f"tie_break must be finite, got {[round(v, 6) for v in tb_all.tolist()]}")
     bad = s if metric == "acc" else -s  # smaller = removal hurts more = keep
     cand = (bad == bad.min()).nonzero().flatten()
-    if tie_break is not None and len(cand) > 1:
-        tb = torch.as_tensor(tie_break, dtype=torch.float64).flatten()[cand]
+    if tb_all is not None and len(cand) > 1:
+        tb = tb_all[cand]
         tb_bad = -tb if metric == "acc" else tb  # tie_break is the other metric
         cand = cand[tb_bad == tb_bad.min()]
     return int(cand[0])
@@ -170,6 +224,7 @@ def select_topology(
     cell_type: str = "normal",
     topk: int | None = None,
     bn_mode: str = "train",
+    check_finite: bool = True,
 ) -> list[int]:
     """Edges kept for intermediate ``node`` (Alg. 2): while more than ``topk`` (default ``space.topk``) remain,
     zero each remaining edge in turn (on the current ``weights``) and drop the one whose removal gives the
@@ -179,6 +234,10 @@ def select_topology(
     space = model.space
     if not 0 <= node < space.n_nodes:
         raise ValueError(f"node must be in [0, {space.n_nodes - 1}], got {node}")
+    if cell_type not in model.cell_types:
+        raise ValueError(f"cell_type must be one of {sorted(model.cell_types)}, got {cell_type!r}")
+    if topk is not None and (isinstance(topk, bool) or not isinstance(topk, int) or topk < 1):
+        raise ValueError(f"topk must be a positive int (None: the space's), got {topk!r}")
     k = space.topk if topk is None else topk
     kept = list(space.node_edges(node))
     if k is None or len(kept) <= k:
@@ -190,7 +249,8 @@ def select_topology(
         for e in kept:
             w = dict(base)
             w[cell_type] = mask_op(base[cell_type], e)
-            scores.append(evaluate_weights(model, loader, w, bn_mode=bn_mode)[metric])
+            m = evaluate_weights(model, loader, w, bn_mode=bn_mode, check_finite=check_finite)
+            scores.append(m[metric])
         s = torch.tensor(scores, dtype=torch.float64)
         drop = int(torch.argmax(s if metric == "acc" else -s))
         kept.pop(drop)
