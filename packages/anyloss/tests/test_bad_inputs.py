@@ -164,3 +164,145 @@ def test_unknown_dataset_is_refused():
 
     with pytest.raises(ValueError, match="load_dataset: unknown dataset 'mnist'; known: synthetic"):
         load_dataset("mnist")
+
+
+# ------------------------------------------------------------------ issue #25: the sampler's neighbours
+
+
+def test_drop_last_keeps_the_rare_class():
+    # issue #25: StratifiedBatchSampler(drop_last=True) cut each batch after concatenating the classes in
+    # order, so the rare class was what got dropped: 10 of 10 batches without a positive at min_per_class=5
+    y = np.array([1] * 50 + [0] * 950)
+    batches = list(anyloss.StratifiedBatchSampler(y, batch_size=50, min_per_class=5, drop_last=True))
+    assert len(batches) == 10
+    assert [int(y[b].sum()) for b in batches] == [5] * 10
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        ((np.zeros(10), 2.0), {}, ValueError, r"batch_size must be a positive int, got 2\.0"),
+        ((np.zeros(10), 2), {"seed": "a"}, ValueError, r"seed must be an int >= 0, got 'a'"),
+        ((np.zeros(10), 2), {"seed": 1.5}, ValueError, r"seed must be an int >= 0, got 1\.5"),
+        ((np.zeros(10), 2), {"seed": -1}, ValueError, r"seed must be an int >= 0, got -1"),
+        ((np.zeros(10), 2), {"shuffle": "no"}, TypeError, r"shuffle must be a bool, got str 'no'"),
+        ((np.zeros(10), 2), {"drop_last": 1}, TypeError, r"drop_last must be a bool, got int 1"),
+        ((np.zeros(10), 2), {"min_per_class": 1.0}, ValueError, r"min_per_class must be an int >= 0"),
+        ((np.array([0.0, 1.0, np.nan, 1.0]), 2), {}, ValueError, r"labels must be finite class labels"),
+        (([None, 1, None, 1], 2), {}, TypeError, r"labels must be comparable class labels of one type"),
+        (
+            (np.array([0, 1, 0]), 10),
+            {"drop_last": True},
+            ValueError,
+            r"drop_last=True needs at least batch_size",
+        ),
+        (
+            (np.array([0, 1, 2] * 40), 5),
+            {"drop_last": True, "min_per_class": 2},
+            ValueError,
+            r"cannot keep min_per_class=2 of each of the 3 classes in a batch of batch_size=5",
+        ),
+        ((np.zeros(10), 2), {"num_replicas": 0}, ValueError, r"num_replicas must be an int >= 1, got 0"),
+        (
+            (np.zeros(10), 2),
+            {"num_replicas": 2, "rank": 2},
+            ValueError,
+            r"rank must be in \[0, 1\] \(num_replicas=2\), got 2",
+        ),
+        ((np.zeros(10), 2), {"num_replicas": 2, "rank": -1}, ValueError, r"rank must be an int >= 0, got -1"),
+        (
+            (np.zeros(3), 2),
+            {"num_replicas": 4, "rank": 0},
+            ValueError,
+            r"3 samples, fewer than num_replicas=4",
+        ),
+    ],
+)
+def test_bad_sampler_arguments_more(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        anyloss.StratifiedBatchSampler(*args, **kwargs)
+
+
+def test_sampler_neighbours_accept_or_warn():
+    y = np.array([1] * 3 + [0] * 97)
+    assert len(anyloss.StratifiedBatchSampler(y, np.int64(10), min_per_class=0)) == 10  # numpy ints are ints
+    with pytest.raises(ValueError, match="epoch must be an int >= 0, got 'x'"):
+        anyloss.StratifiedBatchSampler(y, 10).set_epoch("x")
+    with pytest.warns(UserWarning, match=r"min_per_class=5 cannot hold: the rarest class has 3 samples"):
+        sampler = anyloss.StratifiedBatchSampler(y, 10, min_per_class=5)
+    assert [len(b) for b in sampler] == [100]
+
+
+# ------------------------------------------------------------------- issue #25: the losses' neighbours
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"eps": -1.0}, ValueError, r"eps must be a number >= 0, got -1\.0"),
+        ({"eps": float("nan")}, ValueError, r"eps must be a number >= 0, got nan"),
+        ({"metric": "fbeta", "beta": float("inf")}, ValueError, r"beta must be a finite number > 0, got inf"),
+        ({"metric": "gmean", "root": "no"}, TypeError, r"root must be a bool, got str 'no'"),
+        ({"strict": "yes"}, TypeError, r"strict must be a bool, got str 'yes'"),
+        ({"validate_args": 0}, TypeError, r"validate_args must be a bool, got int 0"),
+        ({"input": torch.zeros(0), "target": torch.zeros(0)}, ValueError, r"input is an empty batch"),
+        (
+            {"metric": lambda tn, fp, fn, tp: tp * 0 + 5.0},
+            ValueError,
+            r"the metric callable must return values <= 1 \(the loss is 1 - metric\), got 5",
+        ),
+        ({"target": torch.zeros(4, device="meta")}, ValueError, r"target is on device meta, input on cpu"),
+        ({"weight": torch.ones(4, device="meta")}, ValueError, r"weight is on device meta, input on cpu"),
+        ({"distributed": "yes"}, TypeError, r"distributed must be a bool"),
+        ({"distributed": True}, RuntimeError, r"distributed=True needs an initialised torch\.distributed"),
+    ],
+)
+def test_bad_loss_arguments_more(kwargs, error, match):
+    args = {
+        "input": torch.tensor([0.3, -1.0, 2.0, 0.1]),
+        "target": torch.tensor([0.0, 1.0, 1.0, 0.0]),
+        "metric": "f1",
+    }
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        anyloss.anyloss(args.pop("input"), args.pop("target"), args.pop("metric"), **args)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"compute_dtype": torch.int32}, TypeError, r"compute_dtype must be a floating torch\.dtype"),
+        ({"dataset_size": -1}, ValueError, r"dataset_size must be None or a positive int, got -1"),
+        ({"from_logits": "no"}, TypeError, r"from_logits must be a bool, got str 'no'"),
+        ({"validate_args": "no"}, TypeError, r"validate_args must be a bool"),
+        ({"strict": 1}, TypeError, r"strict must be a bool"),
+        ({"root": None}, TypeError, r"root must be a bool"),
+        ({"distributed": 1}, TypeError, r"distributed must be a bool"),
+    ],
+)
+def test_bad_module_arguments_fail_at_construction(kwargs, error, match):
+    # before: accepted by the constructor, then a late failure in forward (or bool("no") == True, silently)
+    with pytest.raises(error, match=match):
+        anyloss.AnyLoss("f1", **kwargs)
+
+
+def test_module_distributed_without_process_group_says_so():
+    loss_fn = anyloss.F1Loss(distributed=True)  # constructing it before init_process_group is fine
+    with pytest.raises(RuntimeError, match=r"distributed=True needs an initialised torch\.distributed"):
+        loss_fn(torch.randn(8), torch.tensor([0.0, 1.0] * 4))
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
+def test_losses_follow_the_input_dtype(dtype):
+    # dtype policy (issue #25): the losses have no parameters and follow the input's dtype, as torch's losses do
+    # (float16/bfloat16 are computed in float32); nothing raises "mat1 and mat2 must have the same dtype"
+    z = torch.randn(16).to(dtype).requires_grad_()
+    y = (torch.arange(16) % 3 == 0).float()  # float32 target with a float64/half input
+    w = torch.rand(16, dtype=torch.float64)
+    for fn in (anyloss.F1Loss(), anyloss.BalancedAccuracyLoss(), anyloss.HybridAnyLoss()):
+        loss = fn(z, y, weight=w)
+        assert loss.dtype == (torch.float64 if dtype == torch.float64 else torch.float32)
+        (g,) = torch.autograd.grad(loss, z)
+        assert g.dtype == dtype and torch.isfinite(g.float()).all()
+    mc = anyloss.AnyLoss("mcc", task="multiclass")(torch.randn(16, 3).to(dtype), torch.arange(16) % 3)
+    assert torch.isfinite(mc)

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from anyloss import _dist
 from anyloss.approx import DEFAULT_L, _check_L, amplify_pair
 
 __all__ = ["ConfusionMatrix", "Task", "soft_confusion_matrix"]
@@ -56,10 +57,36 @@ def no_autocast(device: torch.device) -> contextlib.AbstractContextManager[None]
     return torch.autocast(device_type=device.type, enabled=False) if active else contextlib.nullcontext()
 
 
+def _check_bool(name: str, value: object) -> bool:
+    """``value`` if it is a bool; a clear TypeError otherwise (``bool("no")`` is True: never coerce)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _check_compute_dtype(compute_dtype: object) -> None:
+    if compute_dtype is not None and not (
+        isinstance(compute_dtype, torch.dtype) and compute_dtype.is_floating_point
+    ):
+        raise TypeError(f"compute_dtype must be a floating torch.dtype, got {compute_dtype!r}")
+
+
+def _check_dataset_size(dataset_size: object) -> None:
+    if dataset_size is not None and (
+        isinstance(dataset_size, bool) or not isinstance(dataset_size, int) or dataset_size < 1
+    ):
+        raise ValueError(f"dataset_size must be None or a positive int, got {dataset_size!r}")
+
+
+def _validating(validate_args: bool) -> bool:
+    """Whether to run the input checks: not while ``torch.compile`` traces (the value checks read the device
+    back, a graph break); an eager call checks as asked."""
+    return validate_args and not torch.compiler.is_compiling()
+
+
 def _resolve_dtype(input: Tensor, compute_dtype: torch.dtype | None) -> torch.dtype:
     if compute_dtype is not None:
-        if not (isinstance(compute_dtype, torch.dtype) and compute_dtype.is_floating_point):
-            raise TypeError(f"compute_dtype must be a floating torch.dtype, got {compute_dtype!r}")
+        _check_compute_dtype(compute_dtype)
         return compute_dtype
     return torch.float32 if input.dtype in _HALF else input.dtype
 
@@ -82,6 +109,13 @@ class _DeviceChecks:
 
     def add(self, flags: Tensor, on_fail: Callable[[list[bool]], None]) -> None:
         self._items.append((flags.reshape(-1), on_fail))
+
+    def any_flag(self) -> Tensor | None:
+        """``(1,)`` tensor, 1 where any queued check failed (not read back); ``None`` when nothing is queued."""
+        if not self._items:
+            return None
+        device = self._items[0][0].device
+        return torch.cat([f.to(device) for f, _ in self._items]).any().reshape(1)
 
     def run(self) -> None:
         if not self._items:
@@ -112,12 +146,14 @@ def _prepare(
     weight: Tensor | None,
     validate_args: bool,
     checks: _DeviceChecks | None = None,
+    local: bool = False,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
     """Validates at the boundary; binary: input as given, ``(N,)`` target and weight; else ``(N, K)`` input and
     0/1 target, ``(N, 1)`` weight.
 
     Shape and type errors raise at once; value checks (``validate_args``) are queued on ``checks`` and raise when
-    the caller runs them (one host sync for all of them), or here when no collector is given.
+    the caller runs them (one host sync for all of them), or here when no collector is given. ``local``: the
+    batch is one process's shard of a distributed batch (it may be empty or hold one sample).
     """
     run_here = checks is None
     checks = _DeviceChecks() if checks is None else checks
@@ -133,7 +169,16 @@ def _prepare(
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
     if input.dim() == 0:
         raise ValueError("input must have a batch dimension, got a 0-d tensor")
+    if target.device != input.device:
+        raise ValueError(
+            f"target is on device {target.device}, input on {input.device}: move both to one device"
+        )
     n = input.shape[0]
+    if validate_args and n == 0 and not local:
+        raise ValueError(
+            f"input is an empty batch (shape {tuple(input.shape)}): a confusion-matrix metric of no samples is "
+            "undefined"
+        )
     if task == "binary":
         if input.dim() > 2 or (input.dim() == 2 and input.shape[1] != 1):
             raise ValueError(
@@ -196,7 +241,7 @@ def _prepare(
                     "(logits)"
                 ),
             )
-        if n == 1:
+        if n == 1 and not local:
             warnings.warn(
                 "batch of size 1: a confusion-matrix metric of a single sample is degenerate; "
                 "use batches with several samples of each class",
@@ -206,6 +251,10 @@ def _prepare(
     if weight is not None:
         if not isinstance(weight, Tensor):
             raise TypeError(f"weight must be a torch.Tensor of shape ({n},), got {type(weight).__name__}")
+        if weight.device != input.device:
+            raise ValueError(
+                f"weight is on device {weight.device}, input on {input.device}: move both to one device"
+            )
         if weight.shape not in ((n,), (n, 1)):
             raise ValueError(
                 f"weight must have shape ({n},) (one weight per sample), got {tuple(weight.shape)}"
@@ -365,22 +414,22 @@ def _counts_inputs(
     compute_dtype: torch.dtype | None,
     validate_args: bool,
     checks: _DeviceChecks | None = None,
+    local: bool = False,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor | None, float | None]:
     """Checked arguments for the counts: ``(x, y_w, y_bar_w, w, L)`` in the compute dtype.
 
     ``y_w = w y`` and ``y_bar_w = w (1 - y)`` are the (weighted) positive and negative indicators; binary inputs
     are passed on as given (1-d indicators), the others as ``(N, K)``.
     """
-    if not isinstance(from_logits, bool):
-        raise TypeError(f"from_logits must be a bool, got {type(from_logits).__name__}")
+    _check_bool("from_logits", from_logits)
     if L is not None:
         L = _check_L(L)
     if dataset_size is not None:
-        if isinstance(dataset_size, bool) or not isinstance(dataset_size, int) or dataset_size < 1:
-            raise ValueError(f"dataset_size must be None or a positive int, got {dataset_size!r}")
-        if dataset_size < input.shape[0]:
+        _check_dataset_size(dataset_size)
+        # (a distributed shard is checked against the global batch size, on every rank alike)
+        if not local and isinstance(input, Tensor) and input.dim() > 0 and dataset_size < input.shape[0]:
             raise ValueError(f"dataset_size ({dataset_size}) must be >= the batch size ({input.shape[0]})")
-    x, y, w = _prepare(input, target, task, from_logits, weight, validate_args, checks)
+    x, y, w = _prepare(input, target, task, from_logits, weight, validate_args, checks, local)
     dtype = _resolve_dtype(input, compute_dtype)
     if L is not None and validate_args and L > _SATURATION_L:
         # In float32, A already rounds to 0/1 for L > 33 (float64: L > 73, the paper's value). The forward value
@@ -411,6 +460,8 @@ def soft_confusion_matrix(
     dataset_size: int | None = None,
     compute_dtype: torch.dtype | None = None,
     validate_args: bool = True,
+    distributed: bool = False,
+    process_group: Any = None,
 ) -> ConfusionMatrix:
     """The soft confusion matrix ``(TN, FP, FN, TP)`` of a mini-batch (AnyLoss, Sec. 3.2).
 
@@ -430,14 +481,35 @@ def soft_confusion_matrix(
         compute_dtype: dtype of the arithmetic; default: the input's, float32 for float16/bfloat16 inputs
             (autocast is switched off inside). ``torch.float64`` avoids saturation for ``L > 33``.
         validate_args: check target values and probability ranges (costs a device-host sync; switch off in
-            tight GPU loops once the data pipeline is trusted).
+            tight GPU loops once the data pipeline is trusted). Skipped while ``torch.compile`` traces the call.
+        distributed: data-parallel mode: the counts of every process of ``process_group`` summed (one
+            differentiable all-reduce), so each rank gets the matrix of the global batch; see
+            :func:`anyloss.anyloss` for the gradient.
+        process_group: the ``torch.distributed`` group of ``distributed=True`` (default: the default group).
 
     Returns:
         :class:`ConfusionMatrix` of scalars (binary) or ``(K,)`` tensors, in ``compute_dtype``.
     """
-    return _soft_confusion_matrix(
-        input, target, task, L, from_logits, weight, dataset_size, compute_dtype, validate_args
+    _check_bool("validate_args", validate_args)
+    validate = _validating(validate_args)
+    checks = _DeviceChecks() if validate else None
+    cm = _soft_confusion_matrix(
+        input,
+        target,
+        task,
+        L,
+        from_logits,
+        weight,
+        dataset_size,
+        compute_dtype,
+        validate,
+        checks,
+        distributed=distributed,
+        process_group=process_group,
     )
+    if checks is not None:
+        checks.run()
+    return cm
 
 
 def _soft_confusion_matrix(
@@ -451,9 +523,29 @@ def _soft_confusion_matrix(
     compute_dtype: torch.dtype | None,
     validate_args: bool,
     checks: _DeviceChecks | None = None,
+    *,
+    distributed: bool = False,
+    process_group: Any = None,
 ) -> ConfusionMatrix:
+    """The counts (see :func:`soft_confusion_matrix`); value checks queued on ``checks`` (run by the caller).
+
+    ``distributed``: summed over the processes of ``process_group``; this rank's failed value checks travel in
+    the same all-reduce, so that every rank raises together instead of the others waiting forever.
+    """
+    if _check_bool("distributed", distributed):
+        _dist.check_initialised()
     x, y, y_bar, w, L = _counts_inputs(
-        input, target, task, L, from_logits, weight, dataset_size, compute_dtype, validate_args, checks
+        input,
+        target,
+        task,
+        L,
+        from_logits,
+        weight,
+        dataset_size,
+        compute_dtype,
+        validate_args,
+        checks,
+        local=distributed,
     )
     binary = task == "binary"
     with no_autocast(x.device):
@@ -463,10 +555,41 @@ def _soft_confusion_matrix(
             tn, fp, fn, tp = (y_bar * a_bar).sum(0), (y_bar * a).sum(0), (y * a_bar).sum(0), (y * a).sum(0)
         else:
             tn, fp, fn, tp = _SoftCounts.apply(x, y, y_bar, L, from_logits)
-        if dataset_size is not None:
-            n_batch = (
-                w.sum() if w is not None else torch.tensor(float(x.shape[0]), dtype=x.dtype, device=x.device)
+        if dataset_size is not None or distributed:
+            n_count = torch.tensor(float(x.shape[0]), dtype=x.dtype, device=x.device)
+            n_batch = w.sum() if w is not None else n_count
+        if distributed:
+            # the same buffer on every rank (a rank whose shard is empty queues no value checks)
+            flag = checks.any_flag() if checks is not None else None
+            if flag is None:
+                flag = torch.zeros(1, dtype=x.dtype, device=x.device)
+            tn, fp, fn, tp, n_batch, n_count, remote = _dist.all_reduce_sum(
+                [tn, fp, fn, tp, n_batch, n_count, flag], process_group
             )
+            if checks is not None:
+                if validate_args:  # after this rank's own checks: those raise first, with their message
+                    checks.add(
+                        remote > 0,
+                        _raiser(
+                            ValueError(
+                                "the inputs of another process failed validation (its error says why); every "
+                                "process of distributed=True raises"
+                            )
+                        ),
+                    )
+                    checks.add(
+                        n_count == 0,
+                        _raiser(ValueError("the global batch is empty: every process gave an empty input")),
+                    )
+                if dataset_size is not None:
+                    n_global = n_count
+                    checks.add(
+                        n_count > dataset_size,
+                        lambda _: _fail(
+                            f"dataset_size ({dataset_size}) must be >= the global batch size ({int(n_global)})"
+                        ),
+                    )
+        if dataset_size is not None:
             tn = tn + (dataset_size - n_batch)
     if binary and tn.dim() > 0:
         tn, fp, fn, tp = tn[0], fp[0], fn[0], tp[0]

@@ -6,21 +6,25 @@ and multi-label outputs with ``average="macro"``): there is no per-sample loss a
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from anyloss import _dist
 from anyloss.approx import DEFAULT_L
 from anyloss.confusion import (
     Task,
+    _check_bool,
     _DeviceChecks,
     _fbeta_loss_fused,
     _prepare,
     _soft_confusion_matrix,
+    _validating,
     no_autocast,
 )
 from anyloss.metrics import METRICS
@@ -61,6 +65,7 @@ def resolve_metric(
 ) -> tuple[str, MetricFn]:
     """``(name, fn)`` with ``fn(tn, fp, fn, tp) -> metric``; a callable is returned as ``("custom", metric)``."""
     if callable(metric):
+        _check_eps(eps)
         return "custom", metric
     if not isinstance(metric, str):
         raise TypeError(
@@ -74,12 +79,22 @@ def resolve_metric(
         )
     if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta > 0:
         raise ValueError(f"beta must be a number > 0, got {beta!r}")
+    if not math.isfinite(beta):
+        raise ValueError(f"beta must be a finite number > 0, got {beta!r}")
+    _check_bool("root", root)
+    _check_eps(eps)
     base = METRICS[name]
     if name == "fbeta":
         return name, lambda tn, fp, fn, tp: base(tn, fp, fn, tp, beta=float(beta), eps=eps)
     if name == "gmean":
         return name, lambda tn, fp, fn, tp: base(tn, fp, fn, tp, root=bool(root), eps=eps)
     return name, lambda tn, fp, fn, tp: base(tn, fp, fn, tp, eps=eps)
+
+
+def _check_eps(eps: object) -> None:
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 <= eps < math.inf:
+        finite = "" if eps != math.inf else " (a finite one)"
+        raise ValueError(f"eps must be a number >= 0{finite}, got {eps!r}")
 
 
 def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
@@ -135,6 +150,8 @@ def anyloss(
     strict: bool = False,
     compute_dtype: torch.dtype | None = None,
     validate_args: bool = True,
+    distributed: bool = False,
+    process_group: Any = None,
 ) -> Tensor:
     """AnyLoss: ``1 - metric`` of the soft confusion matrix of the batch (Sec. 3.2 of the paper).
 
@@ -161,7 +178,14 @@ def anyloss(
         eps: added to denominators.
         strict: raise instead of warning when the metric is undefined on the batch (a class is absent).
         compute_dtype: arithmetic dtype (default: the input's, float32 for half inputs).
-        validate_args: check inputs (one device-host sync); ``False`` skips the checks and the warnings.
+        validate_args: check inputs (one device-host sync); ``False`` skips the checks and the warnings. They are
+            skipped while ``torch.compile`` traces the call (no graph break); eager calls check.
+        distributed: data-parallel mode (DDP): the soft confusion matrix is summed over every process of
+            ``process_group`` (one differentiable all-reduce of ``4 K + 3`` numbers), so every rank computes the
+            metric of the global batch and gets the same loss. Its gradient, averaged over the ranks by DDP, is
+            the gradient of one process on the whole global batch (why: ``anyloss._dist``). Every rank must call
+            the loss and run backward through it; a rank's shard may be empty.
+        process_group: the ``torch.distributed`` group of ``distributed=True`` (default: the default group).
 
     Returns:
         The loss, a scalar tensor (or ``(K,)`` with ``reduction="none"``), differentiable w.r.t. ``input``.
@@ -170,11 +194,15 @@ def anyloss(
     name, fn = resolve_metric(metric, beta=beta, root=root, eps=eps)
     _check_choice("average", average, _AVERAGES)
     _check_choice("reduction", reduction, _REDUCTIONS)
-    checks = _DeviceChecks() if (validate_args or strict) else None
+    _check_bool("strict", strict)
+    _check_bool("distributed", distributed)
+    validate = _validating(_check_bool("validate_args", validate_args))
+    checks = _DeviceChecks() if (validate or strict) else None
     if (
         name in ("f1", "fbeta")
         and task in ("binary", "multilabel")
         and (task == "binary" or average == "macro")
+        and not distributed
     ):
         # fast path: counts and F-beta in one autograd node (same value and gradient as the generic path below)
         loss, yw, ybw = _fbeta_loss_fused(
@@ -186,7 +214,7 @@ def anyloss(
             weight=weight,
             dataset_size=dataset_size,
             compute_dtype=compute_dtype,
-            validate_args=validate_args,
+            validate_args=validate,
             beta=1.0 if name == "f1" else float(beta),
             eps=eps,
             checks=checks,
@@ -196,11 +224,21 @@ def anyloss(
             checks.run()  # every value check of the call in one device-host sync
         return _reduce(loss, reduction)
     cm = _soft_confusion_matrix(
-        input, target, task, L, from_logits, weight, dataset_size, compute_dtype, validate_args, checks
+        input,
+        target,
+        task,
+        L,
+        from_logits,
+        weight,
+        dataset_size,
+        compute_dtype,
+        validate,
+        checks,
+        distributed=distributed,
+        process_group=process_group,
     )
     if checks is not None:
         _check_classes(checks, cm.tp + cm.fn, cm.tn + cm.fp, name, strict)
-        checks.run()
     with no_autocast(cm.tp.device):
         if task == "multiclass" and name == "accuracy":
             # sum_i sum_k y_ik A(p_ik) / N: the multi-class accuracy, not the mean of one-vs-rest accuracies
@@ -213,8 +251,23 @@ def anyloss(
             if task != "binary" and average == "micro":
                 counts = (cm.tn.sum(), cm.fp.sum(), cm.fn.sum(), cm.tp.sum())
             value = fn(*counts)
+            if name == "custom" and validate and checks is not None:
+                v = value.detach()
+                checks.add(
+                    (v > 1.0 + 1e-6).any(),
+                    lambda _: _fail_metric(float(v.max())),
+                )
             loss = (1.0 - value) / 2.0 if name == "mcc" else 1.0 - value
-        return _reduce(loss, reduction)
+    if checks is not None:
+        checks.run()  # every value check of the call in one device-host sync
+    return _reduce(loss, reduction)
+
+
+def _fail_metric(top: float) -> None:
+    raise ValueError(
+        f"the metric callable must return values <= 1 (the loss is 1 - metric), got {top:g}; rescale it "
+        "(e.g. (1 + MCC) / 2 for a metric in [-1, 1])"
+    )
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -267,11 +320,15 @@ def hybrid_anyloss(
     strict: bool = False,
     compute_dtype: torch.dtype | None = None,
     validate_args: bool = True,
+    distributed: bool = False,
+    process_group: Any = None,
 ) -> Tensor:
     """Hybrid loss of the authors' extension: ``(1 - r) * WBCE + r * AnyLoss(metric)``.
 
     ``WBCE`` is :func:`weighted_bce` (batch class weights ``w1 = n0/N``, ``w0 = n1/N``). ``r = 0`` is WBCE alone,
-    ``r = 1`` AnyLoss alone. Binary and multi-label outputs.
+    ``r = 1`` AnyLoss alone. Binary and multi-label outputs. ``distributed=True`` (see :func:`anyloss`) makes
+    both terms those of the global batch: the soft confusion matrix, the class weights and WBCE's sums are
+    summed over the processes.
     """
     if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0.0 <= r <= 1.0:
         raise ValueError(f"r must be a number in [0, 1], got {r!r}")
@@ -292,7 +349,40 @@ def hybrid_anyloss(
         strict=strict,
         compute_dtype=compute_dtype,
         validate_args=validate_args,
+        distributed=distributed,
+        process_group=process_group,
     )
     x, y, w = _prepare(input, target, task, from_logits, weight, validate_args=False)
-    bce = weighted_bce(x.to(metric_loss.dtype), y, from_logits=from_logits, weight=w, eps=eps)
+    x = x.to(metric_loss.dtype)
+    if distributed:
+        bce = _weighted_bce_global(x, y, from_logits=from_logits, weight=w, eps=eps, group=process_group)
+    else:
+        bce = weighted_bce(x, y, from_logits=from_logits, weight=w, eps=eps)
     return (1.0 - r) * bce + r * metric_loss
+
+
+def _weighted_bce_global(
+    input: Tensor, target: Tensor, *, from_logits: bool, weight: Tensor | None, eps: float, group: Any
+) -> Tensor:
+    """:func:`weighted_bce` of the global batch of ``distributed=True``, on every rank.
+
+    With the global class counts ``n1``, ``n0 = N - n1`` the loss is
+    ``sum_k (n0_k / N P_k + n1_k / N Q_k) / (N K)``, ``P_k`` / ``Q_k`` the sums of the positives' / negatives'
+    (sample-weighted) BCE terms of column ``k``: ``P``, ``Q``, ``n1`` and ``N`` are summed over the ranks in one
+    differentiable all-reduce (the gradient argument of :mod:`anyloss._dist`).
+    """
+    y = target.to(input.dtype if input.dtype not in (torch.float16, torch.bfloat16) else torch.float32)
+    with no_autocast(input.device):
+        x = input.float() if input.dtype in (torch.float16, torch.bfloat16) else input
+        y = y.reshape(x.shape)
+        if from_logits:
+            terms = F.binary_cross_entropy_with_logits(x, y, reduction="none")
+        else:
+            terms = F.binary_cross_entropy(x.clamp(eps, 1.0 - eps), y, reduction="none")
+        if weight is not None:
+            terms = terms * weight.reshape(-1, *([1] * (x.dim() - 1))).to(terms.dtype)
+        per_sample = math.prod(x.shape[1:])  # K labels (1 for a binary input)
+        pos, neg = (y * terms).sum(0), ((1.0 - y) * terms).sum(0)
+        n = terms.new_tensor(float(x.shape[0]))
+        pos, neg, n1, n = _dist.all_reduce_sum([pos, neg, y.sum(0), n], group)
+        return ((n - n1) / n * pos + n1 / n * neg).sum() / (n * per_sample)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor, nn
 
 from anyloss.approx import DEFAULT_L, _check_L
-from anyloss.confusion import TASKS, Task
+from anyloss.confusion import TASKS, Task, _check_bool, _check_compute_dtype, _check_dataset_size
 from anyloss.functional import (
     _AVERAGES,
     _REDUCTIONS,
@@ -41,6 +43,10 @@ class AnyLoss(nn.Module):
     and returns a scalar (see :func:`anyloss.functional.anyloss` for every argument). Predict with the fixed
     threshold ``sigmoid(logit) > 0.5``: the amplification is centred at 0.5.
 
+    The loss has no parameters and follows the input's dtype (float16/bfloat16 inputs are computed in float32).
+    ``distributed=True`` is the data-parallel mode: every rank optimises the metric of the global batch (the
+    soft confusion matrix all-reduced, with the gradient of one process on the whole batch under DDP).
+
     Example::
 
         loss_fn = AnyLoss("f1")                      # = F1Loss()
@@ -64,6 +70,8 @@ class AnyLoss(nn.Module):
         strict: bool = False,
         compute_dtype: torch.dtype | None = None,
         validate_args: bool = True,
+        distributed: bool = False,
+        process_group: Any = None,
     ) -> None:
         super().__init__()
         self.metric_name, _ = resolve_metric(metric, beta=beta, root=root, eps=eps)
@@ -79,6 +87,16 @@ class AnyLoss(nn.Module):
         _check_choice("reduction", reduction, _REDUCTIONS)
         if not isinstance(eps, (int, float)) or not eps >= 0:
             raise ValueError(f"eps must be a number >= 0, got {eps!r}")
+        for flag, value in (
+            ("from_logits", from_logits),
+            ("root", root),
+            ("strict", strict),
+            ("validate_args", validate_args),
+            ("distributed", distributed),
+        ):
+            _check_bool(flag, value)
+        _check_compute_dtype(compute_dtype)
+        _check_dataset_size(dataset_size)
         self.metric = metric
         self.task = task
         self.num_classes = num_classes
@@ -93,6 +111,8 @@ class AnyLoss(nn.Module):
         self.strict = bool(strict)
         self.compute_dtype = compute_dtype
         self.validate_args = bool(validate_args)
+        self.distributed = bool(distributed)
+        self.process_group = process_group
 
     def _check_classes(self, input: Tensor) -> None:
         if (
@@ -124,6 +144,8 @@ class AnyLoss(nn.Module):
             strict=self.strict,
             compute_dtype=self.compute_dtype,
             validate_args=self.validate_args,
+            distributed=self.distributed,
+            process_group=self.process_group,
         )
 
     def extra_repr(self) -> str:
@@ -143,6 +165,8 @@ class AnyLoss(nn.Module):
             parts.append(f"dataset_size={self.dataset_size}")
         if self.compute_dtype is not None:
             parts.append(f"compute_dtype={self.compute_dtype}")
+        if self.distributed:
+            parts.append("distributed=True")
         return ", ".join(parts)
 
 
@@ -243,6 +267,8 @@ class HybridAnyLoss(AnyLoss):
             strict=self.strict,
             compute_dtype=self.compute_dtype,
             validate_args=self.validate_args,
+            distributed=self.distributed,
+            process_group=self.process_group,
         )
 
     def extra_repr(self) -> str:
