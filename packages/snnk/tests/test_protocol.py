@@ -100,18 +100,7 @@ FIRST_RUN_CRITERIA = CRITERIA[:11] + [
 # preset is rerun: (study, field) -> the committed value (ABSENT: a field the first run did not have). Empty this
 # once the rerun is committed (the tests below then fail as a reminder).
 ABSENT = object()
-PENDING_RERUN: dict[tuple[str, str], object] = {
-    ("replacement", "matched_epochs"): ABSENT,
-    ("replacement", "sweep_features"): ABSENT,
-    ("replacement", "floor"): ABSENT,
-    ("replacement", "normalize"): ABSENT,
-    ("replacement", "normalize_constant"): ABSENT,
-    ("replacement", "ceiling_alphas"): ABSENT,
-    ("adapters", "lr_grid"): ABSENT,
-    ("adapters", "tuned_epochs"): ABSENT,
-    ("adapters", "val_fraction"): ABSENT,
-    ("adapters", "houlsby_matched"): ABSENT,
-}
+PENDING_RERUN: dict[tuple[str, str], object] = {}  # the issue #22 rerun is committed
 
 
 def test_cpu_preset_is_pinned():
