@@ -156,3 +156,50 @@ def test_progress_wrapper_sees_every_block_and_changes_nothing():
     shown = pde_data.generate("burgers_1d", 70, size=16, dt=0.02, cache=False, progress=wrapper)
     assert len(seen) == 2  # two blocks of 64
     np.testing.assert_array_equal(plain["u"], shown["u"])
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda b: b[: len(b) // 2],  # truncated (an interrupted copy, a full disk): zipfile.BadZipFile
+        lambda b: b"",  # empty: EOFError
+        lambda b: b"garbage" * 10,  # not an .npz at all
+    ],
+    ids=["truncated", "empty", "garbage"],
+)
+def test_corrupted_cache_entry_is_named_and_regenerated(tmp_path, corrupt):
+    """Issue #25: a corrupted cache file raised EOFError naming no file and was never regenerated."""
+    ds = pde_data.generate("darcy_2d", 2, size=9)
+    (path,) = (tmp_path / "cache").glob("darcy_2d-*.npz")
+    path.write_bytes(corrupt(path.read_bytes()))
+    with pytest.warns(RuntimeWarning, match=f"{path.name}.*unreadable.*regenerat"):
+        again = pde_data.generate("darcy_2d", 2, size=9)
+    np.testing.assert_array_equal(again["u"], ds["u"])  # the same data, computed afresh
+    assert not [p for p in path.parent.iterdir() if ".tmp" in p.name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the regenerated entry is whole again: read without a warning
+        np.testing.assert_array_equal(PDEDataset.load(path)["u"], ds["u"])
+        np.testing.assert_array_equal(pde_data.generate("darcy_2d", 2, size=9)["u"], ds["u"])
+
+
+def test_loading_a_corrupted_file_names_it(tmp_path):
+    path = tmp_path / "broken.npz"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match=f"{path}.*not a readable pde-data dataset"):
+        PDEDataset.load(path)
+    with pytest.raises(FileNotFoundError):  # a missing file stays a missing file
+        PDEDataset.load(tmp_path / "missing.npz")
+
+
+def test_atomic_writes_are_flushed_to_disk_before_the_rename(tmp_path, monkeypatch):
+    import os
+
+    from pde_data import cache
+
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(cache.os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(cache.os, "replace", lambda a, b: (events.append("replace"), real_replace(a, b))[1])
+    cache.write_text_atomic(tmp_path / "x.json", "{}\n")
+    assert (tmp_path / "x.json").read_text() == "{}\n"
+    assert events[:2] == ["fsync", "replace"]  # the data reach the disk before the new name points at them

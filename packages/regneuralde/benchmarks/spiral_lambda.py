@@ -32,7 +32,8 @@ def true_field(rtol: float) -> tuple[int, float]:
     the models (the data were generated at rtol = 1e-10)."""
     t, target = spiral_data()
     A = torch.tensor(SPIRAL_A, dtype=torch.float64)
-    z, stats = solve_ivp(lambda _t, z: (z**3) @ A, target[0], t, rtol=rtol, atol=rtol)
+    # Hermite outputs, as the models were trained and evaluated with (train_spiral pins them) and as committed
+    z, stats = solve_ivp(lambda _t, z: (z**3) @ A, target[0], t, rtol=rtol, atol=rtol, dense="hermite")
     return stats.nfe, float((z - target).pow(2).mean())
 
 

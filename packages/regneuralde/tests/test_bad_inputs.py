@@ -41,6 +41,19 @@ def test_solve_ivp_bad_inputs():
         solve_ivp(f, torch.ones(2, dtype=torch.long), (0.0, 1.0))
     with pytest.warns(UserWarning, match="float32"):
         solve_ivp(f, torch.ones(2), (0.0, 1.0), rtol=1e-8)
+    with pytest.raises(ValueError, match="dense must be one of"):
+        solve_ivp(f, z0, (0.0, 1.0), dense="cubic")
+
+
+def test_empty_batch_is_named_not_reported_as_nan():
+    """Issue #25: an empty batch said 'the vector field returned NaN'; it now names z0 and its shape."""
+    with pytest.raises(ValueError, match=r"z0 must hold at least one value.*\(0, 3\)"):
+        solve_ivp(lambda t, z: -z, torch.ones(0, 3, dtype=D), (0.0, 1.0))
+    node = NeuralODE(torch.nn.Linear(3, 3), regularize="error").double()
+    with pytest.raises(ValueError, match="z0 must hold at least one value"):
+        node(torch.ones(0, 3, dtype=D))
+    with pytest.raises(ValueError, match="z0 must hold at least one value"):
+        solve_sde(lambda t, z: -z, lambda t, z: 0.1 * z, torch.ones(0, 2, dtype=D), (0.0, 1.0))
 
 
 def test_modules_and_regularizers_bad_inputs():

@@ -163,3 +163,68 @@ def test_command_line_refuses_bad_overrides(capsys):
     with pytest.raises(SystemExit):
         main(["--preset", "quick", "--set", "digits.width=3", "--no-progress"])
     assert "digits has no field 'width'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
+def test_input_dtype_other_than_the_layers_is_a_clear_type_error(dtype):
+    """Issue #25: float64 / float16 input to a float32 layer failed inside torch ("expected m1 and m2 to have the
+    same dtype"). One policy, as torch layers: a clear TypeError naming both dtypes and the two ways out."""
+    proj = TverskyProjection(3, 2, 4)
+    x = torch.randn(5, 3).to(dtype)
+    with pytest.raises(
+        TypeError, match=rf"x dtype {dtype} differs from the parameters' dtype torch.float32.*x\.to"
+    ):
+        proj(x)
+    with pytest.raises(TypeError, match=rf"x dtype {dtype} differs"):
+        proj.salience(x)
+    sim = TverskySimilarity(3, 4)
+    with pytest.raises(TypeError, match=rf"b dtype {dtype} differs"):
+        sim(torch.randn(2, 3), torch.randn(4, 3).to(dtype))
+    with pytest.raises(TypeError, match=rf"a dtype {dtype} differs"):
+        sim(torch.randn(2, 3).to(dtype), torch.randn(4, 3))
+    if dtype == torch.float64:
+        with pytest.raises(TypeError, match=r"\.double\(\)"):
+            proj(x)
+    # the two ways out work: the input converted, or the layer converted
+    ref = proj(x.float())
+    assert proj.to(dtype)(x).dtype == dtype
+    if dtype == torch.float64:
+        torch.testing.assert_close(proj(x).float(), ref, rtol=1e-5, atol=1e-5)
+
+
+def test_mixed_dtypes_under_autocast_still_work():
+    """Autocast feeds low-precision activations to float32 layers by design: no error there."""
+    proj = TverskyProjection(8, 3, 4)
+    x = torch.randn(5, 8)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y = proj(x.to(torch.bfloat16))
+    assert torch.isfinite(y).all()
+
+
+def test_reproduce_checks_transformers_before_any_study_runs(monkeypatch, tmp_path):
+    """Issue #25: without transformers the run started, trained for a while and failed in the lm study, saving
+    nothing. Every optional dependency a study needs is now checked before the first study starts."""
+    import importlib.util
+
+    from tversky_torch import reproduce
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a, **k: None if name == "transformers" else real_find_spec(name, *a, **k),
+    )
+    ran = []
+    for name, study in list(reproduce.STUDIES.items()):
+        monkeypatch.setitem(
+            reproduce.STUDIES,
+            name,
+            dataclasses.replace(study, run=lambda cfg, ctx, name=name: ran.append(name)),
+        )
+    out = tmp_path / "quick.json"
+    with pytest.raises(RuntimeError, match=r"study lm needs transformers.*tversky-torch\[reproduce\]"):
+        main(["--preset", "quick", "--no-progress", "--out", str(out)])
+    assert ran == [] and not out.exists()  # nothing ran, nothing half-written
+    assert set(reproduce.STUDIES["lm"].requires) >= {"transformers"}
+    for name in ("digits", "frozen", "data_domain"):  # the digits data come from scikit-learn
+        assert "sklearn" in reproduce.STUDIES[name].requires

@@ -2,8 +2,9 @@
 
 A cached file is ``cache_dir() / "<dataset>-<key>.npz"`` where ``key`` is the sha1 of every setting that shapes the
 data *and the package version*: a fixed or changed generator in a new release never serves data cached by an older
-one. Files are written to a temporary name in the same folder and moved into place with ``os.replace``, so a reader
-(or a second process generating the same setting) never sees a half-written file.
+one. Files are written to a temporary name in the same folder, flushed to disk (``fsync``) and moved into place with
+``os.replace``, so a reader (or a second process generating the same setting) never sees a half-written file. An
+entry that is unreadable anyway (copied in part, damaged on disk) is reported with its path and regenerated.
 """
 
 from __future__ import annotations
@@ -48,10 +49,34 @@ def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp{suffix}")
     try:
         yield tmp
+        _fsync(tmp)  # the data reach the disk before the new name points at them
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDWR)  # writable: Windows' fsync (_commit) needs a handle opened for writing
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Best effort: make the rename itself durable (POSIX; folders cannot be opened on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,9 +165,28 @@ class PDEDataset:
 
     @classmethod
     def load(cls, path: str | Path) -> PDEDataset:
-        """Read a dataset written by :meth:`save`."""
-        with np.load(Path(path), allow_pickle=False) as z:
-            meta = json.loads(str(z["meta"]))
-            data = {k[5:]: z[k] for k in z.files if k.startswith("data/")}
-            coords = {k[7:]: z[k] for k in z.files if k.startswith("coords/")}
-        return cls(meta.pop("name"), data, coords, meta)
+        """Read a dataset written by :meth:`save`.
+
+        Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file for one that is not a
+        whole dataset file (truncated, empty, damaged, or another kind of file).
+        """
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(str(z["meta"]))
+                data = {k[5:]: z[k] for k in z.files if k.startswith("data/")}
+                coords = {k[7:]: z[k] for k in z.files if k.startswith("coords/")}
+            name = meta.pop("name")
+        except (
+            EOFError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            zipfile.BadZipFile,
+            zlib.error,
+        ) as err:
+            raise ValueError(
+                f"{path} is not a readable pde-data dataset file (truncated or damaged?): {type(err).__name__}: {err}"
+            ) from err
+        return cls(name, data, coords, meta)

@@ -126,11 +126,19 @@ def generate(
     key = settings_key(settings)
     path = cache_dir() / f"{spec.name}-{key}.npz"
     if cache and path.exists():
-        ds = PDEDataset.load(path)
-        ds.meta["n_train"] = n_train
-        ds.meta["preset"] = name if preset else None
-        _warn_nonfinite(ds, spec.target)
-        return ds
+        try:
+            ds = PDEDataset.load(path)
+        except ValueError as err:  # a damaged entry (copied in part, a full disk elsewhere): computed afresh
+            warnings.warn(
+                f"the cached file {path} is unreadable ({err.__cause__!r}); regenerating it",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        else:
+            ds.meta["n_train"] = n_train
+            ds.meta["preset"] = name if preset else None
+            _warn_nonfinite(ds, spec.target)
+            return ds
 
     t0 = time.perf_counter()
     parts = _compute(spec, cfg, seed, list(blocks(start, n, spec.block_size)), n_jobs, wrap)

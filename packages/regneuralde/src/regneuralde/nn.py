@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from regneuralde.regularizers import combined_regularizer, error_regularizer, stiffness_regularizer
-from regneuralde.solver import SolverStats, solve_ivp
+from regneuralde.solver import DENSE, SolverStats, solve_ivp
 
 REGULARIZE = (None, "error", "stiffness", "error_stiffness")
 
@@ -36,6 +36,8 @@ class NeuralODE(nn.Module):
         rtol: relative tolerance, passed to :func:`regneuralde.solve_ivp`.
         atol: absolute tolerance, passed to :func:`regneuralde.solve_ivp`.
         controller: step-size controller, passed to :func:`regneuralde.solve_ivp`.
+        dense: how ``t_eval`` times inside a step are served, passed to :func:`regneuralde.solve_ivp`:
+            ``"interpolant"`` (the pair's own 4th-order dense output, default), ``"hermite"`` or ``"exact"``.
         regularize: ``None``, ``"error"`` (ERNODE), ``"stiffness"`` (SRNODE) or ``"error_stiffness"``.
         reduction: aggregation over steps; default ``"mean"`` for error terms and ``"max"`` for stiffness (the
             released experiments' choices).
@@ -55,10 +57,13 @@ class NeuralODE(nn.Module):
         reduction: str | None = None,
         steer_b: float = 0.0,
         max_steps: int = 10_000,
+        dense: str = "interpolant",
     ) -> None:
         super().__init__()
         if regularize not in REGULARIZE:
             raise ValueError(f"regularize must be one of {REGULARIZE}, got {regularize!r}")
+        if dense not in DENSE:
+            raise ValueError(f"dense must be one of {DENSE}, got {dense!r}")
         if not t_span[1] > t_span[0]:
             raise ValueError(f"t_span must be increasing, got {t_span}")
         if not 0 <= steer_b < t_span[1] - t_span[0]:
@@ -67,6 +72,7 @@ class NeuralODE(nn.Module):
         self.t_span = (float(t_span[0]), float(t_span[1]))
         self.method, self.rtol, self.atol, self.controller = method, rtol, atol, controller
         self.regularize, self.steer_b, self.max_steps = regularize, float(steer_b), max_steps
+        self.dense = dense
         self.reduction = reduction or ("max" if regularize == "stiffness" else "mean")
 
     def forward(
@@ -86,6 +92,7 @@ class NeuralODE(nn.Module):
             atol=self.atol,
             controller=self.controller,
             max_steps=self.max_steps,
+            dense=self.dense,
         )
         if self.regularize == "error":
             reg = error_regularizer(stats, self.reduction)
@@ -100,5 +107,6 @@ class NeuralODE(nn.Module):
     def extra_repr(self) -> str:
         return (
             f"t_span={self.t_span}, method={self.method!r}, rtol={self.rtol}, atol={self.atol}, "
-            f"regularize={self.regularize!r}, reduction={self.reduction!r}, steer_b={self.steer_b}"
+            f"regularize={self.regularize!r}, reduction={self.reduction!r}, steer_b={self.steer_b}, "
+            f"dense={self.dense!r}"
         )

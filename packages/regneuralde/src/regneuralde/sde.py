@@ -160,6 +160,10 @@ def solve_sde(
     """
     if not isinstance(z0, torch.Tensor) or not z0.is_floating_point():
         raise TypeError(f"z0 must be a floating-point tensor, got {getattr(z0, 'dtype', type(z0).__name__)}")
+    if z0.numel() == 0:
+        raise ValueError(
+            f"z0 must hold at least one value, got an empty tensor of shape {tuple(z0.shape)} (an empty batch?)"
+        )
     if not (isinstance(rtol, (int, float)) and rtol > 0):
         raise ValueError(f"rtol must be > 0, got {rtol!r}")
     if not (isinstance(atol, (int, float)) and atol >= 0):

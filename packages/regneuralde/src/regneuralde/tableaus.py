@@ -86,3 +86,56 @@ DOPRI5 = ButcherTableau(
 )
 
 TABLEAUS = {"tsit5": TSIT5, "dopri5": DOPRI5}
+
+
+# Dense output: each pair's own continuous extension, free (it reuses the step's seven stages). Inside a step from
+# ``t`` to ``t + h``, ``z(t + theta h) = z + h * sum_i w_i(theta) k_i`` with the weights below; ``w(0) = 0`` and
+# ``w(1) = b`` (the step's own solution), and the interpolant is of order 4 (local error O(h^5)), against the
+# cubic Hermite polynomial's O(h^4).
+
+
+def tsit5_dense_weights(theta: float) -> tuple[float, ...]:
+    """Tsitouras (2011)'s interpolant ``b_i(theta)`` (the polynomials OrdinaryDiffEq.jl's Tsit5 uses)."""
+    t, t2 = theta, theta * theta
+    return (
+        -1.0530884977290216
+        * t
+        * (t - 1.3299890189751412)
+        * (t2 - 1.4364028541716351 * t + 0.7139816917074209),
+        0.1017 * t2 * (t2 - 2.1966568338249754 * t + 1.2949852507374631),
+        2.490627285651252793 * t2 * (t2 - 2.38535645472061657 * t + 1.57803468208092486),
+        -16.54810288924490272 * (t - 1.21712927295533244) * (t - 0.61620406037800089) * t2,
+        47.37952196281928122 * (t - 1.203071208372362603) * (t - 0.658047292653547382) * t2,
+        -34.87065786149660974 * (t - 1.2) * (t - 0.666666666666666667) * t2,
+        2.5 * (t - 1.0) * (t - 0.6) * t2,
+    )
+
+
+# Shampine (1986)'s dense output for Dormand-Prince 5(4), as in Hairer, Norsett & Wanner I (DOPRI5's CONTD5).
+_DP_D = (
+    -12715105075 / 11282082432,
+    0.0,
+    87487479700 / 32700410799,
+    -10690763975 / 1880347072,
+    701980252875 / 199316789632,
+    -1453857185 / 822651844,
+    69997945 / 29380423,
+)
+
+
+def dopri5_dense_weights(theta: float) -> tuple[float, ...]:
+    """Shampine's quartic for Dopri5 in weight form.
+
+    Hairer's ``z + theta (dz + (1 - theta) (h k1 - dz + theta (2 dz - h k1 - h k7 + (1 - theta) h sum d_i k_i)))``
+    with ``dz = h sum b_i k_i``, collected per stage.
+    """
+    u = 1.0 - theta
+    e1 = (1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    e7 = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0)
+    return tuple(
+        theta * (b + u * ((k1 - b) + theta * ((2 * b - k1 - k7) + u * d)))
+        for b, k1, k7, d in zip(_DP_B, e1, e7, _DP_D, strict=True)
+    )
+
+
+DENSE_WEIGHTS = {"tsit5": tsit5_dense_weights, "dopri5": dopri5_dense_weights}

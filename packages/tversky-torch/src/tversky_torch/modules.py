@@ -194,6 +194,15 @@ class _TverskyBase(nn.Module):
         if x.dim() == 0 or x.shape[-1] != self.dim:
             got = x.shape[-1] if x.dim() else "a scalar"
             raise ValueError(f"{name}: expected last dim {self.dim}, got {got}")
+        # one dtype policy, as torch layers: the input's dtype must be the layer's (autocast excepted, which feeds
+        # low-precision activations to float32 layers by design); the layer's own scalars carry its dtype
+        dtype = self.alpha.dtype
+        if x.dtype != dtype and not torch.is_autocast_enabled(x.device.type):
+            double = " / .double()" if x.dtype == torch.float64 else ""
+            raise TypeError(
+                f"{name} dtype {x.dtype} differs from the parameters' dtype {dtype}; convert the input with "
+                f"{name}.to({dtype}) or the layer with .to({x.dtype}){double}"
+            )
 
     def _similarity(self, x: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
         return TF.tversky_similarity(

@@ -64,7 +64,7 @@ def analytic_sanity(
     return {"lambda": lams, "nfe": nfes}
 
 
-def monotone_drop(lam: list[float], nfe: list[int]) -> tuple[bool, int]:
+def monotone_drop(lam: list[float], nfe: list[float]) -> tuple[bool, int]:
     """The spec's sanity criterion: ``|lam|`` lower at the end and the NFE never rising, lower at the end.
     Returns (passed, number of steps on which the NFE rose)."""
     rises = sum(b > a for a, b in zip(nfe, nfe[1:], strict=False))

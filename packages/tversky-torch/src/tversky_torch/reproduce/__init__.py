@@ -3,7 +3,9 @@
 Studies (one module each, run in this order): ``xor`` (Fig. 1, Tables 4-7: one Tversky layer computes XOR),
 ``digits`` (the MNIST head swap at toy scale), ``frozen`` (the frozen-backbone adapter setting of NABirds),
 ``data_domain`` (Sec. 2.5: prototypes and features as images) and ``lm`` (Sec. 3.2: GPT-2 with Tversky heads).
-The runner of ``paperzoo_shared`` owns everything around the run (``--help`` lists its options).
+The runner of ``paperzoo_shared`` owns everything around the run (``--help`` lists its options); it checks every
+optional dependency the chosen studies need (``requires``: scikit-learn for the digits data, transformers for the
+LM) before the first study starts.
 
 Seeds: one list per run; each study takes a documented prefix of it (``n_seeds`` in its config). The cpu preset's
 seeds are 0-199 because the XOR precision check needs 200: the XOR grid takes seeds 0-19, ``digits``, ``frozen``
@@ -24,15 +26,32 @@ from tversky_torch.reproduce import data_domain, digits, frozen, lm, xor
 
 STUDIES = {
     "xor": Study(xor.Config, xor.run, "one Tversky layer computes XOR, nn.Linear cannot (Fig. 1)", xor.draw),
-    "digits": Study(digits.Config, digits.run, "digits head swap, end to end: Tversky head vs linear"),
-    "frozen": Study(frozen.Config, frozen.run, "digits head swap on a frozen backbone (the adapter setting)"),
+    "digits": Study(
+        digits.Config,
+        digits.run,
+        "digits head swap, end to end: Tversky head vs linear",
+        requires=("sklearn",),
+    ),
+    "frozen": Study(
+        frozen.Config,
+        frozen.run,
+        "digits head swap on a frozen backbone (the adapter setting)",
+        requires=("sklearn",),
+    ),
     "data_domain": Study(
         data_domain.Config,
         data_domain.run,
         "data-domain prototypes drawn as images (Sec. 2.5)",
         data_domain.draw,
+        requires=("sklearn",),
     ),
-    "lm": Study(lm.Config, lm.run, "GPT-2: linear head vs Tversky head vs Tversky-all (Sec. 3.2)", lm.draw),
+    "lm": Study(
+        lm.Config,
+        lm.run,
+        "GPT-2: linear head vs Tversky head vs Tversky-all (Sec. 3.2)",
+        lm.draw,
+        requires=("transformers",),
+    ),
 }
 
 PRESETS = {
