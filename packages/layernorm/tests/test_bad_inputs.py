@@ -97,3 +97,66 @@ def test_set_override_is_checked():
 
     with pytest.raises(SystemExit):
         main(["--preset", "quick", "--set", "digits.auc_epochs=9", "--no-progress"])
+
+
+@pytest.mark.parametrize("cls", [ln.LayerNormLSTM, ln.LayerNormGRU, ln.LayerNormRNN])
+def test_empty_batches_and_empty_sequences(cls):
+    """Issue #25: an input with no time steps reached torch.stack ("expects a non-empty TensorList")."""
+    m = cls(3, 8)
+    with pytest.raises(ValueError, match="no time steps"):
+        m(torch.randn(0, 2, 3))
+    with pytest.raises(ValueError, match="no time steps"):
+        m(torch.randn(0, 3))  # unbatched
+    with pytest.raises(ValueError, match="no time steps"):
+        cls(3, 8, batch_first=True)(torch.randn(2, 0, 3))
+    out, _ = m(torch.randn(5, 0, 3))  # an empty batch gives an empty answer
+    assert out.shape == (5, 0, 8)
+    assert cls(3, 8, batch_first=True, bidirectional=True)(torch.randn(0, 5, 3))[0].shape == (0, 5, 16)
+
+
+def test_cells_and_reference_on_empty_batches():
+    for cls in (ln.LayerNormLSTMCell, ln.LayerNormGRUCell, ln.LayerNormRNNCell):
+        out = cls(3, 8)(torch.randn(0, 3))
+        assert (out[0] if isinstance(out, tuple) else out).shape == (0, 8)
+    assert ln.LayerNorm(8)(torch.randn(0, 8)).shape == (0, 8)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16])
+def test_dtype_policy_names_the_conversion(dtype):
+    """One policy for every module: a clear TypeError naming both dtypes and how to convert."""
+    conv = rf"dtype {dtype} differs from the parameters' dtype torch.float32: convert the input with .*\.to\(torch.float32\)"
+    with pytest.raises(TypeError, match="input " + conv):
+        ln.LayerNormLSTM(3, 8)(torch.randn(5, 2, 3, dtype=dtype))
+    with pytest.raises(TypeError, match="input " + conv):
+        ln.LayerNormGRUCell(3, 8)(torch.randn(2, 3, dtype=dtype))
+    with pytest.raises(TypeError, match="input " + conv):
+        ln.LayerNorm(8)(torch.randn(2, 8, dtype=dtype))  # was computed in the promoted dtype, silently
+    x = torch.randn(5, 2, 3)
+    with pytest.raises(TypeError, match="h_0 " + conv):
+        ln.LayerNormGRU(3, 8)(x, torch.zeros(1, 2, 8, dtype=dtype))
+    with pytest.raises(TypeError, match="c_0 " + conv):
+        ln.LayerNormLSTM(3, 8)(x, (torch.zeros(1, 2, 8), torch.zeros(1, 2, 8, dtype=dtype)))
+    with pytest.raises(TypeError, match="hx " + conv):
+        ln.LayerNormRNNCell(3, 8)(x[0], torch.zeros(2, 8, dtype=dtype))
+    with pytest.raises(TypeError, match="floating point"):
+        ln.LayerNorm(8)(torch.ones(2, 8, dtype=torch.long))
+    if dtype == torch.float64:  # converting the module, as the message says, works
+        assert ln.LayerNorm(8).double()(torch.randn(2, 8, dtype=dtype)).dtype == dtype
+        assert ln.LayerNorm(8, elementwise_affine=False)(torch.randn(2, 8, dtype=dtype)).dtype == dtype
+
+
+def test_wrong_rank_and_unknown_options():
+    with pytest.raises(ValueError, match="last dimension must be 8"):
+        ln.LayerNorm(8)(torch.tensor(1.0))
+    with pytest.raises(TypeError, match="input must be a tensor"):
+        ln.LayerNorm(8)([0.0] * 8)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="input_size=3"):
+        ln.LayerNormLSTMCell(3, 8)(torch.tensor(1.0))
+    with pytest.raises(TypeError, match=r"LayerNormLSTM got unknown option\(s\) \['foo'\]"):
+        ln.LayerNormLSTM(3, 8, foo=1)
+    with pytest.raises(TypeError, match=r"LayerNormGRU got unknown option\(s\) \['norm_cell'\]"):
+        ln.LayerNormGRU(3, 8, norm_cell=False)  # an LSTM-only option
+    with pytest.raises(TypeError, match="unknown option"):
+        ln.from_torch(torch.nn.LSTM(3, 8), foo=1)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        ln.LayerNormLSTMCell(3, 8, foo=1)  # type: ignore[call-arg]

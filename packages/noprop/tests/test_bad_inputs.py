@@ -122,3 +122,101 @@ def test_local_datasets_need_a_folder_and_a_known_name(monkeypatch):
         local_torchvision("mnist")
     with pytest.raises(ValueError, match="name must be one of"):
         local_torchvision("svhn")
+
+
+def _with_nan(x):
+    x = x.clone()
+    x[3, 2] = float("nan")
+    return x
+
+
+def test_nan_training_data_is_refused_before_it_poisons_the_model():
+    """Issue #25: one NaN sample made NoPropDT.fit predict NaN on clean data afterwards, without a word."""
+    x, y = toy(n=16)
+    model = small_dt(T=2)
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"x holds non-finite values.*1 of 16 samples.*check_finite=False"):
+        model.fit(_with_nan(x), y, epochs=1, batch_size=8)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    with pytest.raises(ValueError, match="non-finite"):
+        model.train_block(1, x.masked_fill(x > 1.5, float("inf")), y, batch_size=8)
+    xb, yb = blobs(n=12)
+    ct_model = noprop.NoPropCT(block=noprop.TimeBlockMLP(5, 3, 3, hidden=8), num_classes=3, n_steps=2)
+    with pytest.raises(ValueError, match="non-finite"):
+        ct_model.fit(_with_nan(xb), yb, batch_size=6)
+    fm_model = noprop.NoPropFM(
+        block=noprop.TimeBlockMLP(5, 3, 3, hidden=8, out_features=3), num_classes=3, n_steps=2
+    )
+    with pytest.raises(ValueError, match="non-finite"):
+        fm_model.fit(_with_nan(xb), yb, batch_size=6)
+    bp = noprop.BackpropClassifier(noprop.BackpropMLP(5, 3, hidden=(8,)), num_classes=3)
+    with pytest.raises(ValueError, match="non-finite"):
+        bp.fit(_with_nan(xb), yb, batch_size=6)
+
+
+def test_check_finite_false_skips_the_check():
+    x, y = toy(n=16)
+    model = small_dt(T=2)
+    model.fit(_with_nan(x), y, epochs=1, batch_size=8, check_finite=False)
+    assert torch.isnan(model.predict_proba(x)).any()  # what the check protects against
+
+
+def test_check_finite_does_not_change_a_clean_run():
+    x, y = toy(n=16)
+    a = small_dt(T=2).fit(x, y, epochs=2, batch_size=8, seed=3)
+    b = small_dt(T=2).fit(x, y, epochs=2, batch_size=8, seed=3, check_finite=False)
+    for p, q in zip(a.state_dict().values(), b.state_dict().values(), strict=True):
+        assert torch.equal(p, q)
+
+
+@pytest.mark.parametrize("grad_clip", [-1.0, 0.0, float("nan"), "1.0"])
+def test_grad_clip_must_be_positive(grad_clip):
+    x, y = toy(n=16)
+    with pytest.raises(ValueError, match=r"grad_clip must be None or a number > 0 \(a max gradient norm\)"):
+        small_dt(T=2).fit(x, y, batch_size=8, grad_clip=grad_clip)
+    xb, yb = blobs(n=12)
+    ct_model = noprop.NoPropCT(block=noprop.TimeBlockMLP(5, 3, 3, hidden=8), num_classes=3, n_steps=2)
+    with pytest.raises(ValueError, match="grad_clip"):
+        ct_model.fit(xb, yb, batch_size=6, grad_clip=grad_clip)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16])
+def test_input_dtype_differing_from_the_parameters_is_a_clear_type_error(dtype):
+    x, y = toy(n=16)
+    model = small_dt(T=2)
+    with pytest.raises(
+        TypeError, match=rf"x dtype {dtype} differs from the parameters' dtype torch.float32.*\.to\("
+    ):
+        model.fit(x.to(dtype), y, batch_size=8)
+    model.fit(x, y, batch_size=8)
+    with pytest.raises(TypeError, match=rf"x dtype {dtype} differs"):
+        model.predict(x.to(dtype))
+    with pytest.raises(TypeError, match="floating point"):
+        model.predict(x.long())
+    block = noprop.DenoiseBlockMLP(6, 4, 4, hidden=8)
+    with pytest.raises(TypeError, match=rf"z dtype {dtype} differs"):
+        block(x, torch.randn(16, 4, dtype=dtype))
+    cnn = noprop.DenoiseBlockCNN(1, 4, 4, 8, hidden=8)
+    with pytest.raises(TypeError, match=rf"x dtype {dtype} differs"):
+        cnn(torch.randn(2, 1, 8, 8, dtype=dtype), torch.randn(2, 4))
+    bp = noprop.BackpropClassifier(noprop.BackpropMLP(6, 4, hidden=(8,)), num_classes=4)
+    with pytest.raises(TypeError, match=rf"x dtype {dtype} differs"):
+        bp.fit(x.to(dtype), y, batch_size=8)
+    # a model converted to the input's dtype works, as the message says
+    model64 = small_dt(T=2).double()
+    model64.fit(x.double(), y, batch_size=8)
+    assert model64.predict_proba(x.double()).shape == (16, 4)
+
+
+def test_empty_batches_and_wrong_ranks():
+    x, y = toy(n=16)
+    model = small_dt(T=2).fit(x, y, batch_size=8)
+    assert model.predict(x[:0]).shape == (0,)  # an empty batch gives an empty answer
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        small_dt(T=2).fit(x[:0], y[:0])
+    with pytest.raises(ValueError, match=r"x must have shape \(batch, 6\)"):
+        model.predict(x[0])
+    with pytest.raises(ValueError, match="y must be 1-d"):
+        small_dt(T=2).fit(x, y[:, None])
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        model.fit(x, y, shuffle=True)

@@ -36,6 +36,23 @@ def _check_sizes(input_size: int, hidden_size: int, eps: float) -> None:
         raise ValueError(f"eps must be > 0, got {eps!r}")
 
 
+def check_dtype(x: object, name: str, param_dtype: torch.dtype) -> None:
+    """The dtype policy of torch layers: a floating-point tensor of the parameters' dtype, else a ``TypeError``
+    naming both dtypes and the conversion."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(
+            f"{name} must be floating point, got {x.dtype}: convert it with {name}.to({param_dtype})"
+        )
+    if x.dtype != param_dtype:
+        raise TypeError(
+            f"{name} dtype {x.dtype} differs from the parameters' dtype {param_dtype}: convert the input with "
+            f"{name}.to({param_dtype}) or the module with module.to({x.dtype})"
+            + (" (module.double())" if x.dtype == torch.float64 else "")
+        )
+
+
 def _choice(name: str, value: str, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {options}, got {value!r}")
@@ -77,13 +94,8 @@ class _LNCellBase(nn.Module):
     def _check_input(self, x: torch.Tensor) -> None:
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"input must be a tensor, got {type(x).__name__}")
-        if not x.is_floating_point():
-            raise TypeError(f"input must be floating point, got {x.dtype}")
-        if x.dtype != self.weight_ih.dtype:
-            raise TypeError(
-                f"input dtype {x.dtype} differs from the parameters' dtype {self.weight_ih.dtype}"
-            )
-        if x.shape[-1] != self.input_size:
+        check_dtype(x, "input", self.weight_ih.dtype)
+        if x.dim() == 0 or x.shape[-1] != self.input_size:
             raise ValueError(
                 f"input's last dimension must be input_size={self.input_size}, got shape {tuple(x.shape)}"
             )
@@ -92,6 +104,7 @@ class _LNCellBase(nn.Module):
         shape = (*x.shape[:-1], self.hidden_size)
         if h is None:
             return x.new_zeros(shape)
+        check_dtype(h, name, self.weight_ih.dtype)
         if tuple(h.shape) != shape:
             raise ValueError(f"{name} must have shape {shape}, got {tuple(h.shape)}")
         return h

@@ -59,7 +59,18 @@ class LayerNorm(nn.Module):
             self.register_parameter("bias", None)
 
     def forward(self, a: torch.Tensor) -> torch.Tensor:
-        if a.shape[-1] != self.normalized_size:
+        if not isinstance(a, torch.Tensor):
+            raise TypeError(f"input must be a tensor, got {type(a).__name__}")
+        if not a.is_floating_point():
+            raise TypeError(f"input must be floating point, got {a.dtype}")
+        if self.weight is not None and a.dtype != self.weight.dtype:
+            w = self.weight.dtype
+            raise TypeError(
+                f"input dtype {a.dtype} differs from the parameters' dtype {w}: convert the input with "
+                f"input.to({w}) or the module with module.to({a.dtype})"
+                + (" (module.double())" if a.dtype == torch.float64 else "")
+            )
+        if a.dim() == 0 or a.shape[-1] != self.normalized_size:
             raise ValueError(
                 f"input's last dimension must be {self.normalized_size}, got shape {tuple(a.shape)}"
             )

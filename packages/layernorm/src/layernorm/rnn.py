@@ -8,6 +8,7 @@ sequence keeps its state and produces zeros, and the reverse direction reverses 
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from layernorm.cells import LayerNormGRUCell, LayerNormLSTMCell, LayerNormRNNCell
+from layernorm.cells import LayerNormGRUCell, LayerNormLSTMCell, LayerNormRNNCell, check_dtype
 
 IMPLS = ("eager", "compile")
 State = Any  # a tensor (GRU, RNN) or a (h, c) tuple (LSTM)
@@ -80,6 +81,19 @@ class _LayerNormRNNBase(nn.Module):
             raise ValueError(f"impl must be one of {IMPLS}, got {impl!r}")
         if cell_kwargs.pop("proj_size", 0):
             raise NotImplementedError("proj_size is not supported by the layer-normalised LSTM")
+        options = set(inspect.signature(self.cell_class.__init__).parameters) - {
+            "self",
+            "input_size",
+            "hidden_size",
+            "bias",
+            "device",
+            "dtype",
+        }
+        unknown = sorted(set(cell_kwargs) - options)
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} got unknown option(s) {unknown}; the cell options are {sorted(options)}"
+            )
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout, self.bidirectional = (
             bias,
@@ -124,6 +138,8 @@ class _LayerNormRNNBase(nn.Module):
         shape = (n, B, H)
 
         def check(h: torch.Tensor, name: str) -> torch.Tensor:
+            if isinstance(h, torch.Tensor):
+                check_dtype(h, name, like.dtype)
             if not isinstance(h, torch.Tensor) or tuple(h.shape) != shape:
                 got = tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__
                 raise ValueError(
@@ -166,6 +182,12 @@ class _LayerNormRNNBase(nn.Module):
         first: Any = self.cells[0]
         first._check_input(x)
         T, B, _ = x.shape
+        if T == 0:
+            shown = input if isinstance(input, torch.Tensor) else x
+            raise ValueError(
+                f"input has no time steps (sequence length 0), got shape {tuple(shown.shape)}: a recurrent "
+                "network needs at least one step"
+            )
         if lengths is not None:
             lengths = torch.as_tensor(lengths)
             if lengths.shape != (B,) or (lengths < 1).any() or (lengths > T).any():

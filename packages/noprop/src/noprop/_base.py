@@ -41,6 +41,45 @@ def check_xy(x: torch.Tensor, y: torch.Tensor, num_classes: int) -> None:
         raise ValueError(f"x and y must have the same batch size, got {x.shape[0]} and {y.shape[0]}")
 
 
+def check_all_finite(x: torch.Tensor, name: str = "x") -> None:
+    """``ValueError`` when floating-point training data holds NaN or inf (one such sample poisons every weight
+    it reaches: the model then predicts NaN on clean data). Reads no random stream."""
+    if isinstance(x, torch.Tensor) and x.is_floating_point() and not bool(torch.isfinite(x).all()):
+        bad = ~torch.isfinite(x.reshape(x.shape[0], -1)) if x.ndim else ~torch.isfinite(x)
+        n = int(bad.any(-1).sum()) if x.ndim else 1
+        raise ValueError(
+            f"{name} holds non-finite values (NaN or inf) in {n} of {x.shape[0] if x.ndim else 1} samples; clean "
+            "or drop them (a NaN input poisons every weight it reaches), or pass check_finite=False to skip "
+            "this check"
+        )
+
+
+def check_grad_clip(grad_clip: float | None) -> None:
+    """``grad_clip`` is None or a number > 0 (a negative one turns clipping into gradient ascent, NaN makes every
+    gradient NaN)."""
+    if grad_clip is None:
+        return
+    if isinstance(grad_clip, bool) or not isinstance(grad_clip, (int, float)) or not grad_clip > 0:
+        raise ValueError(f"grad_clip must be None or a number > 0 (a max gradient norm), got {grad_clip!r}")
+
+
+def check_input_dtype(x: torch.Tensor, param_dtype: torch.dtype, name: str = "x") -> None:
+    """The dtype policy of torch layers: floating-point input of the parameters' dtype (autocast excepted),
+    else a ``TypeError`` naming both dtypes and the conversion."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(
+            f"{name} must be floating point, got {x.dtype}: convert it with {name}.to({param_dtype})"
+        )
+    if x.dtype != param_dtype and not torch.is_autocast_enabled(x.device.type):
+        raise TypeError(
+            f"{name} dtype {x.dtype} differs from the parameters' dtype {param_dtype}: convert the input with "
+            f"{name}.to({param_dtype}) or the model with model.to({x.dtype})"
+            + (" (model.double())" if x.dtype == torch.float64 else "")
+        )
+
+
 def check_positive_int(name: str, value: object, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")

@@ -7,7 +7,14 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from noprop._base import NoPropBase, check_positive_int, check_xy, minibatches
+from noprop._base import (
+    NoPropBase,
+    check_all_finite,
+    check_grad_clip,
+    check_positive_int,
+    check_xy,
+    minibatches,
+)
 
 
 class SingleNetworkNoProp(NoPropBase):
@@ -40,13 +47,18 @@ class SingleNetworkNoProp(NoPropBase):
         grad_clip: float | None = None,
         optimizer: torch.optim.Optimizer | None = None,
         callback: Callable[[int, float], None] | None = None,
+        check_finite: bool = True,
     ) -> SingleNetworkNoProp:
-        """Minibatch training of ``loss`` (t drawn per example); ``callback(epoch, mean_loss)``."""
+        """Minibatch training of ``loss`` (t drawn per example); ``callback(epoch, mean_loss)``.
+        ``check_finite`` refuses (``ValueError``) inputs holding NaN or inf; ``False`` skips that pass over ``x``."""
         check_xy(x, y, self.num_classes)
         check_positive_int("epochs", epochs, 0)
         check_positive_int("batch_size", batch_size, 2)
+        check_grad_clip(grad_clip)
         if x.shape[0] < 2:
             raise ValueError(f"training needs at least 2 samples (BatchNorm), got {x.shape[0]} sample")
+        if check_finite:
+            check_all_finite(x, "x")
         x, y = x.to(self.device), y.to(self.device)
         opt = optimizer or self.make_optimizer(lr, weight_decay)
         if seed is not None:

@@ -9,7 +9,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from noprop._base import check_batch_for_bn, check_positive_int, check_xy, minibatches
+from noprop._base import (
+    check_all_finite,
+    check_batch_for_bn,
+    check_input_dtype,
+    check_positive_int,
+    check_xy,
+    minibatches,
+)
 from noprop.blocks import DenoiseBlockCNN, DenoiseBlockMLP
 from noprop.dt import NoPropDT
 
@@ -75,6 +82,10 @@ class BackpropMLP(nn.Sequential):
         layers.append(nn.Linear(prev, num_classes))
         super().__init__(*layers)
 
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input_dtype(x, next(self.parameters()).dtype)
+        return super().forward(x)
+
 
 class BackpropClassifier(nn.Module):
     """Any ``x -> logits`` module trained end to end with cross-entropy and AdamW (the baseline NoProp
@@ -110,10 +121,15 @@ class BackpropClassifier(nn.Module):
         lr: float = 1e-3,
         weight_decay: float = 1e-3,
         callback: Callable[[int, float], None] | None = None,
+        check_finite: bool = True,
     ) -> BackpropClassifier:
+        """Minibatch AdamW on cross-entropy; ``check_finite`` refuses (``ValueError``) inputs holding NaN or inf
+        (``False`` skips that pass over ``x``)."""
         check_xy(x, y, self.num_classes)
         check_positive_int("epochs", epochs, 0)
         check_positive_int("batch_size", batch_size, 2)
+        if check_finite:
+            check_all_finite(x, "x")
         x, y = x.to(self.device), y.to(self.device)
         opt = torch.optim.AdamW(self.parameters(), lr=lr, weight_decay=weight_decay)
         was = self.training

@@ -10,6 +10,8 @@ import math
 import torch
 from torch import nn
 
+from noprop._base import check_input_dtype
+
 __all__ = [
     "DenoiseBlockCNN",
     "DenoiseBlockMLP",
@@ -57,6 +59,7 @@ class _BlockBase(nn.Module):
     time_dim: int
     hidden: int
     image_branch: nn.Module
+    label_branch: _LabelBranch
 
     def _setup_head(self, hidden: int, out_features: int, time_dim: int) -> None:
         self.time_dim = int(time_dim)
@@ -89,7 +92,11 @@ class _BlockBase(nn.Module):
         hx = self.image_branch(x)
         return self._fuse(hx, hx.new_zeros(hx.shape[0], self.hidden), None)
 
+    def _check_dtype(self, x: torch.Tensor, name: str) -> None:
+        check_input_dtype(x, next(self.label_branch.parameters()).dtype, name)
+
     def _check_z(self, z: torch.Tensor, n: int) -> None:
+        self._check_dtype(z, "z")
         if z.ndim != 2 or z.shape != (n, self.embed_dim):
             raise ValueError(
                 f"z must have shape ({n}, {self.embed_dim}) (batch, embed_dim), got {tuple(z.shape)}"
@@ -145,6 +152,7 @@ class DenoiseBlockMLP(_BlockBase):
         self._setup_head(hidden, self.out_features, time_dim)
 
     def _check_x(self, x: torch.Tensor) -> None:
+        self._check_dtype(x, "x")
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"x must have shape (batch, {self.in_features}), got {tuple(x.shape)}")
 
@@ -223,6 +231,7 @@ class DenoiseBlockCNN(_BlockBase):
         self._setup_head(hidden, self.out_features, time_dim)
 
     def _check_x(self, x: torch.Tensor) -> None:
+        self._check_dtype(x, "x")
         want = (self.in_channels, self.image_size, self.image_size)
         if x.ndim != 4 or tuple(x.shape[1:]) != want:
             raise ValueError(

@@ -10,7 +10,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from noprop._base import NoPropBase, check_batch_for_bn, check_positive_int, check_xy, minibatches, upcast
+from noprop._base import (
+    NoPropBase,
+    check_all_finite,
+    check_batch_for_bn,
+    check_grad_clip,
+    check_positive_int,
+    check_xy,
+    minibatches,
+    upcast,
+)
 from noprop.embeddings import LabelEmbedding, gaussian_kl_to_standard
 from noprop.schedules import DiscreteSchedule
 
@@ -206,13 +215,22 @@ class NoPropDT(NoPropBase):
         return total / max(n, 1)
 
     def _prepare(
-        self, x: torch.Tensor, y: torch.Tensor, batch_size: int, epochs: int
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        batch_size: int,
+        epochs: int,
+        grad_clip: float | None = None,
+        finite: bool = True,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         check_xy(x, y, self.num_classes)
         check_positive_int("epochs", epochs, 0)
         check_positive_int("batch_size", batch_size, 2)
+        check_grad_clip(grad_clip)
         if x.shape[0] < 2:
             raise ValueError(f"training needs at least 2 samples (BatchNorm), got {x.shape[0]} sample")
+        if finite:
+            check_all_finite(x, "x")
         return x.to(self.device), y.to(self.device)
 
     def train_block(
@@ -226,6 +244,7 @@ class NoPropDT(NoPropBase):
         with_head: bool = True,
         seed: int | None = None,
         grad_clip: float | None = None,
+        check_finite: bool = True,
     ) -> list[float]:
         """Train block ``t`` alone for ``epochs`` passes over ``(x, y)``; returns the mean loss per epoch.
 
@@ -233,9 +252,10 @@ class NoPropDT(NoPropBase):
         updated, so this can run in another process: train there, send :meth:`block_state_dict` back and
         :meth:`load_block_state_dict` it. ``seed`` (re)starts block ``t``'s own random stream; with the same
         seed and initial weights the result is bitwise the same whatever else happens in the process.
+        ``check_finite`` refuses (``ValueError``) inputs holding NaN or inf; ``False`` skips that pass over ``x``.
         """
         self._check_t(t)
-        x, y = self._prepare(x, y, batch_size, epochs)
+        x, y = self._prepare(x, y, batch_size, epochs, grad_clip, check_finite)
         if seed is not None:
             self.rng.reset(("block", t), block_seed(seed, t))
         was = self.training
@@ -279,13 +299,16 @@ class NoPropDT(NoPropBase):
         seed: int | None = None,
         grad_clip: float | None = None,
         callback: Callable[[int, dict[int, float]], None] | None = None,
+        check_finite: bool = True,
     ) -> NoPropDT:
         """Algorithm 1 of the paper: for each epoch, for each block ``t`` (in ``order``), one pass of
         minibatch steps on ``L_t``. ``order`` is ``"sequential"`` (1..T), ``"reverse"``, ``"random"`` (a new
         permutation each epoch) or an explicit list of block indices. With ``with_head=False`` call
-        :meth:`train_head` as well. ``callback(epoch, {t: loss})`` runs after each epoch.
+        :meth:`train_head` as well. ``callback(epoch, {t: loss})`` runs after each epoch. ``check_finite``
+        refuses (``ValueError``) inputs holding NaN or inf (one NaN sample would make every prediction NaN);
+        ``False`` skips that pass over ``x``. ``grad_clip`` is None or a max gradient norm > 0.
         """
-        x, y = self._prepare(x, y, batch_size, epochs)
+        x, y = self._prepare(x, y, batch_size, epochs, grad_clip, check_finite)
         if isinstance(order, str) and order not in ORDERS:
             raise ValueError(f"order must be one of {ORDERS} or a list of block indices, got {order!r}")
         if not isinstance(order, str) and sorted(order) != list(range(1, self.T + 1)):
