@@ -114,11 +114,7 @@ def test_full_preset_is_the_papers_scale():
 # rerun: (study, field) -> the committed value (MISSING: the field did not exist). Issue #22 review: the FNN's
 # tuning grid and budget are new. Empty this once the rerun is committed (the test below then fails as a reminder).
 MISSING = "<not in the committed config>"
-PENDING_RERUN: dict[tuple[str, str], object] = {
-    (study, field): MISSING
-    for study in ("antiderivative", "nonlinear_ode")
-    for field in ("fnn_depths", "fnn_widths", "fnn_lrs", "tune_iterations")
-}
+PENDING_RERUN: dict[tuple[str, str], object] = {}  # the issue #22 rerun is committed
 # the committed run's criteria (the first two FNN criteria against the untuned FNN), until the rerun
 COMMITTED_CRITERIA = [
     "antiderivative: DeepONet test MSE <= 0.1 x FNN",

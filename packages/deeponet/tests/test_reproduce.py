@@ -105,14 +105,19 @@ def test_tuned_fnn_reuses_the_untuned_run_when_the_grid_selects_it(tmp_path):
     assert any("reuses its runs" in n for n in data["notes"])
 
 
-def test_redraw_of_the_committed_cpu_run_draws_the_data_size_curve(tmp_path):
-    """The committed cpu run holds the diffusion-reaction table: the figure is drawn from it alone."""
+def test_redraw_of_the_committed_cpu_run_draws_its_figures(tmp_path):
+    """The committed cpu run holds the validation curves and the diffusion-reaction table: the figures are drawn
+    from it alone."""
     copy = tmp_path / "cpu.json"
     shutil.copy(RESULTS / "cpu.json", copy)
     assert main(["--redraw", str(copy)]) == 0
     figures = json.loads(copy.read_text())["figures"]
-    assert [f["name"] for f in figures] == ["diffusion_reaction.data_size"]
-    assert (tmp_path / figures[0]["path"]).stat().st_size > 1000
+    assert sorted(f["name"] for f in figures) == [
+        "antiderivative.val_curves",
+        "diffusion_reaction.data_size",
+        "nonlinear_ode.val_curves",
+    ]
+    assert all((tmp_path / f["path"]).stat().st_size > 1000 for f in figures)
 
 
 def test_antiderivative_data_is_exact():

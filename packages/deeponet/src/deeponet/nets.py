@@ -37,6 +37,23 @@ def _check_sizes(name: str, sizes: Sequence[int]) -> list[int]:
     return sizes
 
 
+def check_input(x: torch.Tensor, name: str, param_dtype: torch.dtype) -> None:
+    """The dtype policy of torch layers: a floating-point tensor of the parameters' dtype (autocast excepted),
+    else a ``TypeError`` naming both dtypes and the conversion."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(
+            f"{name} must be floating point, got {x.dtype}: convert it with {name}.to({param_dtype})"
+        )
+    if x.dtype != param_dtype and not torch.is_autocast_enabled(x.device.type):
+        raise TypeError(
+            f"{name} dtype {x.dtype} differs from the parameters' dtype {param_dtype}: convert the input with "
+            f"{name}.to({param_dtype}) or the model with model.to({x.dtype})"
+            + (" (model.double())" if x.dtype == torch.float64 else "")
+        )
+
+
 class MLP(nn.Module):
     """Fully connected net; ``last_activation`` applies the activation after the last layer too (the trunk)."""
 
@@ -63,6 +80,7 @@ class MLP(nn.Module):
         self.layers = nn.ModuleList(linears)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(x, "x", next(self.parameters()).dtype)
         for i, layer in enumerate(self.layers):
             x = layer(x)
             if i < len(self.layers) - 1 or self.last_activation:
@@ -88,6 +106,9 @@ class StackedMLP(nn.Module):
                 self.biases.append(nn.Parameter(torch.zeros(p, 1, b)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, in) -> (B, p)
+        check_input(x, "x", self.weights[0].dtype)
+        if x.dim() != 2 or x.shape[-1] != self.weights[0].shape[1]:
+            raise ValueError(f"x must be (B, {self.weights[0].shape[1]}), got shape {tuple(x.shape)}")
         h = x.unsqueeze(0).expand(self.p, *x.shape)  # (p, B, in)
         n = len(self.weights)
         for i in range(n):
@@ -154,19 +175,22 @@ class DeepONet(nn.Module):
         self._check(y, "y", self.d)
         return self.trunk(y)
 
-    @staticmethod
-    def _check(x: torch.Tensor, name: str, width: int) -> None:
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"{name} must be a tensor, got {type(x).__name__}")
-        if not x.is_floating_point():
-            raise TypeError(f"{name} must be floating point, got {x.dtype}")
-        if x.shape[-1] != width:
+    def _check(self, x: torch.Tensor, name: str, width: int) -> None:
+        check_input(x, name, next(self.trunk.parameters()).dtype)
+        if x.dim() == 0 or x.shape[-1] != width:
             what = "sensor values" if name == "u" else "coordinates per query point"
             raise ValueError(
                 f"expected {name} with {width} {what} in its last dimension, got shape {tuple(x.shape)}"
             )
 
     def forward(self, u: torch.Tensor, y: torch.Tensor, aligned: bool | None = None) -> torch.Tensor:
+        if aligned is not None and not isinstance(aligned, bool):
+            raise TypeError(f"aligned must be None, True or False, got {aligned!r}")
+        self._check(u, "u", self.m)
+        if u.dim() != 2:
+            raise ValueError(
+                f"u must be (B, m={self.m}) (one row of sensor values per function), got shape {tuple(u.shape)}"
+            )
         b = self.coefficients(u)  # (B, p)
         t = self.basis(y)
         if y.dim() == 3:  # (B, P, d): each function with its own query points
