@@ -111,3 +111,103 @@ def test_copying_problem_and_set_override():
 
     with pytest.raises(SystemExit):
         main(["--preset", "quick", "--set", "digits.pool=max", "--no-progress"])
+
+
+@pytest.mark.parametrize("learn_A", ["fixed", "shared"])
+def test_kernel_cache_notices_an_edit_through_data(learn_A):
+    """Issue #25: an in-place `.data` edit of log_dt (no version bump) left a stale kernel in eval mode."""
+    torch.manual_seed(0)
+    layer = lssl.LSSL(d_model=3, d_state=8, learn_A=learn_A, learn_dt=True).eval()
+    u = torch.randn(2, 16, 3)
+    with torch.no_grad():
+        y0, _ = layer(u)
+        layer.log_dt.data.mul_(2.0)
+        y1, _ = layer(u, mode="recurrent")
+        torch.testing.assert_close(layer(u)[0], y1, atol=1e-5, rtol=1e-5)
+        assert (y1 - y0).abs().max() > 1e-3
+        Ab, Bb = layer.discrete()
+        torch.testing.assert_close(layer.kernel(16), layer.C @ lssl.krylov(16, Ab, Bb))
+        if learn_A == "shared":
+            layer.tridiag["d"].data.add_(0.5)  # type: ignore[index]
+            Ab, Bb = layer.discrete()
+            torch.testing.assert_close(layer.krylov_matrix(16), lssl.krylov(16, Ab, Bb))
+        else:
+            layer.A.data.mul_(0.5)  # type: ignore[operator]
+            Ab, Bb = layer.discrete()
+            torch.testing.assert_close(layer.krylov_matrix(16), lssl.krylov(16, Ab, Bb))
+        assert layer.krylov_matrix(16) is layer.krylov_matrix(16)  # still cached while nothing changes
+
+
+@pytest.mark.parametrize("mode", ["conv", "recurrent"])
+def test_empty_batch_gives_an_empty_output(mode):
+    """Issue #25: an empty batch reached MKL FFT ("Inconsistent configuration parameters")."""
+    layer = lssl.LSSL(d_model=3, d_state=4)
+    y, x = layer(torch.randn(0, 16, 3), mode=mode, return_state=True)
+    assert y.shape == (0, 16, 3) and x is not None and x.shape == (0, 3, 4)
+    y, x = layer(torch.randn(0, 16, 3), torch.zeros(0, 3, 4), mode=mode)
+    assert y.shape == (0, 16, 3) and x is not None and x.shape == (0, 3, 4)
+    assert lssl.causal_conv(torch.randn(0, 3, 16), torch.randn(3, 16)).shape == (0, 3, 16)
+    assert lssl.S4DLayer(d_model=3, d_state=4)(torch.randn(0, 16, 3))[0].shape == (0, 16, 3)
+    model = lssl.DeepLSSL(d_input=2, d_model=4, n_layers=1, d_state=4)
+    assert model(torch.randn(0, 16, 2), mode=mode).shape == (0, 10)
+    assert lssl.DeepS4D(d_input=2, d_model=4, n_layers=1, d_state=4)(torch.randn(0, 16, 2)).shape == (0, 10)
+
+
+def test_empty_sequences_are_a_clear_error():
+    with pytest.raises(ValueError, match="u must have length >= 1"):
+        lssl.S4DLayer(d_model=3, d_state=4)(torch.randn(2, 0, 3))
+    with pytest.raises(ValueError, match="x must have length >= 1"):
+        lssl.DeepLSSL(d_input=2, d_model=4, n_layers=1, d_state=4)(torch.randn(2, 0, 2))
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16])
+def test_input_dtype_differing_from_the_parameters_is_a_clear_type_error(dtype):
+    """One policy, as torch layers: float64/float16 input to a float32 module is a TypeError saying how to
+    convert (it was torch's "mat1 and mat2 must have the same dtype")."""
+    layer = lssl.LSSL(d_model=3, d_state=4)
+    u = torch.randn(2, 16, 3, dtype=dtype)
+    pattern = rf"u dtype {dtype} differs from the parameters' dtype torch.float32.*u\.to\(torch.float32\)"
+    for mode in ("conv", "recurrent"):
+        with pytest.raises(TypeError, match=pattern):
+            layer(u, mode=mode)
+    with pytest.raises(TypeError, match=rf"u_t dtype {dtype} differs"):
+        layer.step(u[:, 0], layer.default_state(2))
+    with pytest.raises(TypeError, match=rf"state dtype {dtype} differs"):
+        layer(u.float(), torch.zeros(2, 3, 4, dtype=dtype))
+    with pytest.raises(TypeError, match=pattern):
+        lssl.S4DLayer(d_model=3, d_state=4)(u)
+    for model in (
+        lssl.DeepLSSL(d_input=3, d_model=4, n_layers=1, d_state=4),
+        lssl.GRUClassifier(d_input=3, d_hidden=4),
+    ):
+        with pytest.raises(TypeError, match=rf"x dtype {dtype} differs"):
+            model(u)
+    with pytest.raises(TypeError, match="floating point"):
+        layer(torch.ones(2, 16, 3, dtype=torch.long))
+    if dtype == torch.float64:  # converting the module, as the message says, works
+        assert layer.double()(u)[0].dtype == torch.float64
+
+
+def test_unknown_options_and_shapes_in_the_models():
+    deep = lssl.DeepLSSL(d_input=2, d_model=4, n_layers=1, d_state=4)
+    x = torch.randn(3, 7, 2)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        deep(x, foo=1)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="mode must be one of"):
+        deep(x, mode="scan")
+    s4d = lssl.DeepS4D(d_input=2, d_model=4, n_layers=1, d_state=4)
+    with pytest.raises(ValueError, match="mode='recurrent' needs LSSL layers; S4DLayer"):
+        s4d(x, mode="recurrent")  # was silently run as a convolution
+    with pytest.raises(ValueError, match="state must be None"):
+        lssl.S4DLayer(d_model=2, d_state=4)(x, torch.zeros(3, 2, 4))
+    with pytest.raises(ValueError, match="rate must be > 0"):
+        lssl.S4DLayer(d_model=2, d_state=4)(x, rate=0.0)
+    gru = lssl.GRUClassifier(d_input=2, d_hidden=4)
+    with pytest.raises(ValueError, match="rate must be 1.0"):
+        gru(x, rate=2.0)  # was silently ignored
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        gru(x, mode="recurrent")  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match=r"x must be \(batch, length, d_input=2\)"):
+        gru(torch.randn(3, 7, 4))
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        lssl.LSSL(d_model=3, foo=1)  # type: ignore[call-arg]

@@ -103,7 +103,7 @@ def test_cpu_digits_models_follow_the_spec():
 # values the committed results/cpu.json was run with before a review changed the pin, until the cpu preset is
 # rerun: (study, field) -> the committed value. Issue #22 review: digits run the spec's three seeds; the committed
 # run used one. Empty this once the rerun is committed (the test below then fails as a reminder).
-PENDING_RERUN: dict[tuple[str, str], object] = {("digits", "n_seeds"): 1}
+PENDING_RERUN: dict[tuple[str, str], object] = {}  # the issue #22 rerun is committed
 
 
 def test_committed_results_record_the_pinned_protocol():

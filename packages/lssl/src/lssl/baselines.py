@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from lssl.layer import ACTIVATIONS, POSTACTS, _activation, _choice, _positive_int
+from lssl.layer import ACTIVATIONS, POSTACTS, _activation, _choice, _positive_int, check_dtype
 from lssl.model import POOLS, SequenceModel
 
 
@@ -68,13 +68,23 @@ class S4DLayer(nn.Module):
         return 2 * torch.einsum("hn,hnl->hl", C, torch.exp(Kv)).real
 
     def forward(self, u: torch.Tensor, state: Any = None, *, rate: float = 1.0) -> tuple[torch.Tensor, None]:
+        check_dtype(u, "u", self.D.dtype)
         if u.dim() != 3 or u.shape[-1] != self.d_model:
             raise ValueError(f"u must be (batch, length, d_model={self.d_model}), got {tuple(u.shape)}")
+        if u.shape[1] < 1:
+            raise ValueError(f"u must have length >= 1, got shape {tuple(u.shape)}")
+        if state is not None:
+            raise ValueError("S4DLayer runs as a convolution from a zero state: state must be None")
+        if not (isinstance(rate, (int, float)) and rate > 0):
+            raise ValueError(f"rate must be > 0, got {rate!r}")
         L = u.shape[1]
         k = self.kernel(L, rate)
         uh = u.transpose(1, 2)
-        kf = torch.fft.rfft(k, n=2 * L)
-        y = torch.fft.irfft(torch.fft.rfft(uh, n=2 * L) * kf, n=2 * L)[..., :L] + self.D[:, None] * uh
+        if uh.shape[0] == 0:  # an empty batch: an empty answer (the FFT libraries refuse size 0)
+            y = self.D[:, None] * uh
+        else:
+            kf = torch.fft.rfft(k, n=2 * L)
+            y = torch.fft.irfft(torch.fft.rfft(uh, n=2 * L) * kf, n=2 * L)[..., :L] + self.D[:, None] * uh
         out = self.out(self.drop(self.act(y.transpose(1, 2))))
         return (nn.functional.glu(out, dim=-1) if self.postact == "glu" else out), None
 
@@ -119,7 +129,16 @@ class GRUClassifier(nn.Module):
         )
         self.decoder = nn.Linear(d_hidden, _positive_int("d_output", d_output))
 
-    def forward(self, x: torch.Tensor, **_: Any) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, *, rate: float = 1.0) -> torch.Tensor:
+        """``rate`` is accepted for the interface of :class:`lssl.DeepLSSL` and must be 1 (a GRU has no step
+        size to rescale)."""
+        if rate != 1.0:
+            raise ValueError(f"GRUClassifier has no step size to rescale: rate must be 1.0, got {rate!r}")
+        check_dtype(x, "x", self.decoder.weight.dtype)
+        if x.dim() != 3 or x.shape[-1] != self.gru.input_size:
+            raise ValueError(
+                f"x must be (batch, length, d_input={self.gru.input_size}), got {tuple(x.shape)}"
+            )
         h, _ = self.gru(x)
         if self.pool == "mean":
             h = h.mean(1)

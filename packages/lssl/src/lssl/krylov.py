@@ -56,6 +56,9 @@ def causal_conv(u: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     if k.shape[-1] != L:
         raise ValueError(f"kernel length must equal sequence length {L}, got {k.shape[-1]}")
     out_dtype = torch.promote_types(u.dtype, k.dtype)
+    if u.numel() == 0 or k.numel() == 0:  # an empty batch: an empty answer (the FFT libraries refuse size 0)
+        shape = torch.broadcast_shapes(u.shape, k.shape)
+        return torch.zeros(shape, dtype=out_dtype, device=u.device)
     work = torch.float32 if out_dtype in (torch.float16, torch.bfloat16) else out_dtype
     uf = torch.fft.rfft(u.to(work), n=2 * L)
     kf = torch.fft.rfft(k.to(work), n=2 * L)

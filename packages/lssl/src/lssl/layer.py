@@ -50,6 +50,23 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     return str(value)
 
 
+def check_dtype(x: Any, name: str, param_dtype: torch.dtype) -> None:
+    """The dtype policy of torch layers: a floating-point tensor of the parameters' dtype (autocast excepted),
+    else a ``TypeError`` naming both dtypes and the conversion."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(
+            f"{name} must be floating point, got {x.dtype}: convert it with {name}.to({param_dtype})"
+        )
+    if x.dtype != param_dtype and not torch.is_autocast_enabled(x.device.type):
+        raise TypeError(
+            f"{name} dtype {x.dtype} differs from the parameters' dtype {param_dtype}: convert the input with "
+            f"{name}.to({param_dtype}) or the model with model.to({x.dtype})"
+            + (" (model.double())" if x.dtype == torch.float64 else "")
+        )
+
+
 def _activation(name: str) -> nn.Module:
     return {"gelu": nn.GELU(), "relu": nn.ReLU(), "tanh": nn.Tanh(), "identity": nn.Identity()}[name]
 
@@ -228,8 +245,9 @@ class LSSL(nn.Module):
     def krylov_matrix(self, L: int, rate: float = 1.0) -> torch.Tensor:
         """The Krylov matrix ``(Bbar, Abar Bbar, ..., Abar^{L-1} Bbar)`` of shape ``(H, N, L)``, cached.
 
-        The cache is keyed on ``L``, ``rate`` and the identity and version counter of every tensor it depends
-        on (an optimiser step bumps the version, so a stale kernel is never reused), and bypassed when
+        The cache is keyed on ``L``, ``rate`` and the values of every tensor it depends on (``log dt`` and A's
+        parameters, compared with a stored copy: a few hundred numbers), so no change is missed: an optimiser
+        step, an in-place edit, or one through ``.data`` (which bumps no version counter). It is bypassed when
         gradients must flow into ``A`` or ``dt``.
         """
         ts = self._transition_tensors()
@@ -237,11 +255,16 @@ class LSSL(nn.Module):
         if needs_grad:
             Abar, Bbar = self.discrete(rate)
             return krylov(L, Abar, Bbar)  # type: ignore[return-value]
-        key = (L, float(rate), tuple((t.data_ptr(), t._version, t.dtype, t.device) for t in ts))
-        if self._cache.get("key") != key:
+        key = (L, float(rate), tuple((t.dtype, t.device, tuple(t.shape)) for t in ts))
+        cached = self._cache
+        if not (
+            cached.get("key") == key
+            and all(torch.equal(t, c) for t, c in zip(ts, cached["values"], strict=True))
+        ):
             with torch.no_grad():
                 Abar, Bbar = self.discrete(rate)
-                self._cache = {"key": key, "K": krylov(L, Abar, Bbar)}
+                values = [t.detach().clone() for t in ts]
+                self._cache = {"key": key, "values": values, "K": krylov(L, Abar, Bbar)}
         return self._cache["K"]
 
     def kernel(self, L: int, rate: float = 1.0) -> torch.Tensor:
@@ -255,8 +278,9 @@ class LSSL(nn.Module):
 
     # ------------------------------------------------------------------ views
     def _check_input(self, u: torch.Tensor, state: torch.Tensor | None) -> None:
-        if not isinstance(u, torch.Tensor):
-            raise TypeError(f"u must be a torch.Tensor, got {type(u).__name__}")
+        check_dtype(u, "u", self.C.dtype)
+        if state is not None:
+            check_dtype(state, "state", self.C.dtype)
         if u.dim() != 3 or u.shape[-1] != self.d_model:
             raise ValueError(f"u must be (batch, length, d_model={self.d_model}), got {tuple(u.shape)}")
         if u.shape[1] < 1:
@@ -352,6 +376,7 @@ class LSSL(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """One recurrent step (recurrent view, Section 3.1) for streaming: ``u_t (batch, H)``, ``state (batch, H, N)`` ->
         ``(y_t (batch, H), next_state)``; ``O(N^2)`` work per feature."""
+        check_dtype(u_t, "u_t", self.C.dtype)
         if u_t.dim() != 2 or u_t.shape[-1] != self.d_model:
             raise ValueError(f"u_t must be (batch, d_model={self.d_model}), got {tuple(u_t.shape)}")
         self._check_input(u_t[:, None], state)

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from lssl.layer import LSSL, _choice, _positive_int
+from lssl.layer import LSSL, MODES, _choice, _positive_int, check_dtype
 
 POOLS = ("mean", "last", "none")
 
@@ -37,6 +37,11 @@ class LSSLBlock(nn.Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, *, rate: float = 1.0, mode: str = "conv") -> torch.Tensor:
+        _choice("mode", mode, MODES)
+        if mode != "conv" and not isinstance(self.layer, LSSL):
+            raise ValueError(
+                f"mode={mode!r} needs LSSL layers; {type(self.layer).__name__} runs as a convolution only"
+            )
         z = self.norm(x) if self.prenorm else x
         kw: dict[str, Any] = {"rate": rate, "mode": mode} if isinstance(self.layer, LSSL) else {"rate": rate}
         y, _ = self.layer(z, **kw)
@@ -79,12 +84,16 @@ class SequenceModel(nn.Module):
         self.norm = nn.LayerNorm(d_model) if prenorm else nn.Identity()
         self.decoder = nn.Linear(d_model, d_output)
 
-    def forward(self, x: torch.Tensor, *, rate: float = 1.0, **kw: Any) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, *, rate: float = 1.0, mode: str = "conv") -> torch.Tensor:
+        """``mode`` (``conv`` or ``recurrent``) goes to every LSSL layer; ``rate`` multiplies every layer's dt."""
+        check_dtype(x, "x", self.encoder.weight.dtype)
         if x.dim() != 3 or x.shape[-1] != self.d_input:
             raise ValueError(f"x must be (batch, length, d_input={self.d_input}), got {tuple(x.shape)}")
+        if x.shape[1] < 1:
+            raise ValueError(f"x must have length >= 1, got shape {tuple(x.shape)}")
         h = self.encoder(x)
         for block in self.blocks:
-            h = block(h, rate=rate, **kw)
+            h = block(h, rate=rate, mode=mode)
         h = self.norm(h)
         if self.pool == "mean":
             h = h.mean(dim=1)
