@@ -78,12 +78,14 @@ def uv() -> str:
 
 
 def local_torch() -> list[str]:
-    """``--find-links DIR torch==V`` when PIP_FIND_LINKS names a folder with a CPU torch wheel, else []."""
+    """``--find-links DIR torch==V`` when PIP_FIND_LINKS names a folder with a CPU torch wheel built for this
+    Python (``cpXY``), else [] (on another Python, torch then comes from the index)."""
+    tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
     for folder in os.environ.get("PIP_FIND_LINKS", "").split():
         folder = folder.removeprefix("file://")
         if not Path(folder).is_dir():
             continue
-        for wheel in sorted(Path(folder).glob("torch-*+cpu-*.whl")):
+        for wheel in sorted(Path(folder).glob(f"torch-*+cpu-{tag}-*.whl")):
             version = wheel.name.split("-")[1]
             return ["--find-links", folder, f"torch=={version}"]
     return []
@@ -125,6 +127,18 @@ def env_python(env: Path) -> Path:
     return env / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
 
 
+def venv_python_version(env: Path) -> str | None:
+    """``X.Y`` of the Python a venv was made with (from its ``pyvenv.cfg``), None when there is no venv."""
+    cfg = env / "pyvenv.cfg"
+    if not cfg.exists():
+        return None
+    for line in cfg.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("version_info", "version"):
+            return ".".join(value.strip().split(".")[:2])
+    return None
+
+
 def package_env(session: nox.Session, dist: str, extra: tuple[str, ...] = ()) -> Path:
     """Create or refresh ``.nox/env-<dist>`` (shared + the package editable + its test group + extras)."""
     env = ENVS / f"env-{dist}"
@@ -133,11 +147,13 @@ def package_env(session: nox.Session, dist: str, extra: tuple[str, ...] = ()) ->
     ).read_text()
     for dep in workspace_deps(dist):
         stamp_src += (pkg_dir(dep) / "pyproject.toml").read_text()
-    stamp_src += "|".join(extra) + "|".join(local_torch())
+    stamp_src += "|".join(extra) + "|".join(local_torch()) + sys.version
     stamp = hashlib.sha256(stamp_src.encode()).hexdigest()
     marker = env / ".paperzoo-stamp"
     if env_python(env).exists() and marker.exists() and marker.read_text() == stamp:
         return env
+    if venv_python_version(env) not in (None, f"{sys.version_info.major}.{sys.version_info.minor}"):
+        shutil.rmtree(env)  # made with another Python: rebuild rather than mix site-packages
     session.run(
         uv(), "venv", "--quiet", "--allow-existing", "--python", sys.executable, str(env), external=True
     )

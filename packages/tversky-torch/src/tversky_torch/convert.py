@@ -18,7 +18,9 @@ def is_linear_like(module: nn.Module) -> bool:
     """True for ``nn.Linear`` and for transformers' ``Conv1D`` (GPT-2's linear layer with a transposed weight)."""
     if isinstance(module, nn.Linear):
         return True
-    return type(module).__name__ == "Conv1D" and hasattr(module, "nx") and hasattr(module, "nf")
+    # Conv1D's weight is (in, out); older transformers (4.40) have ``nf`` but no ``nx``
+    weight = getattr(module, "weight", None)
+    return type(module).__name__ == "Conv1D" and isinstance(weight, torch.Tensor) and weight.dim() == 2
 
 
 def linear_dims(module: nn.Module) -> tuple[int, int]:
@@ -26,7 +28,8 @@ def linear_dims(module: nn.Module) -> tuple[int, int]:
     if isinstance(module, nn.Linear):
         return module.in_features, module.out_features
     if is_linear_like(module):
-        return int(module.nx), int(module.nf)  # type: ignore[arg-type]
+        weight: torch.Tensor = module.weight  # type: ignore[assignment]
+        return int(weight.shape[0]), int(weight.shape[1])
     raise TypeError(f"module must be nn.Linear or Conv1D, got {type(module).__name__}")
 
 
