@@ -1,0 +1,70 @@
+"""``transferability-reproduce``: the paper's transfer curves at CPU scale (presets quick | cpu | full).
+
+Studies: ``mlp`` (Fig. 2 protocol on digits with an MLP, lr searched per treatment kind, random control and a
+logistic probe), ``cnn`` (the same with a small CNN, fewer splits, one shared lr), ``lowdata`` (the AnB+
+generalisation boost with 20 target images per class). The runner of ``paperzoo_shared`` owns the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from paperzoo_shared.runner import Preset, Study, run_cli
+from transferability import __version__
+from transferability.reproduce import digits, lowdata
+
+STUDIES = {
+    "mlp": Study(
+        digits.Config, digits.run, "Fig. 2 protocol, digits 5/5, MLP (L = 5)", digits.draw, ("sklearn",)
+    ),
+    "cnn": Study(
+        digits.Config, digits.run, "Fig. 2 protocol, digits 5/5, small CNN (L = 5)", digits.draw, ("sklearn",)
+    ),
+    "lowdata": Study(
+        lowdata.Config,
+        lowdata.run,
+        "AnB+ vs baseB with 20 target images per class",
+        lowdata.draw,
+        ("sklearn",),
+    ),
+}
+
+QUICK = dict(epochs=3, lrs=(1e-3,), n_jobs=1)
+PRESETS = {
+    "quick": Preset(
+        seeds=(0,),
+        studies={
+            "mlp": digits.Config(**QUICK, tune_n=(4,), treatments=("AnB", "AnB+"), probe=False),  # type: ignore[arg-type]
+            "lowdata": lowdata.Config(**QUICK, tune_n=(4,)),  # type: ignore[arg-type]
+        },
+        threads=1,
+    ),
+    # cpu: the spec's protocol (5 splits x 2 directions, lr searched per treatment kind, random control, probe)
+    # at 30 epochs per net and without the CNN study: the shared 2-core machine gave the first attempt ~7 % of a
+    # core, so the 100-epoch protocol could not finish in the session. Cut before any result was seen; the
+    # unreduced protocol (100 epochs, CNN included) is the full preset.
+    "cpu": Preset(
+        seeds=(0, 1, 2, 3, 4),
+        studies={"mlp": digits.Config(epochs=30), "lowdata": lowdata.Config()},
+        threads=1,
+    ),
+    "full": Preset(
+        seeds=(0, 1, 2, 3, 4),
+        studies={
+            "mlp": digits.Config(),
+            "lowdata": lowdata.Config(),
+            "cnn": digits.Config(
+                model="cnn", n_splits=2, epochs=60, fixed_lr=1e-3, treatments=("AnB", "AnB+"), probe=False
+            ),
+        },
+        threads=1,
+    ),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_cli("transferability", __version__, STUDIES, PRESETS, argv=argv, module_file=__file__)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
