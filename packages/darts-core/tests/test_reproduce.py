@@ -1,4 +1,5 @@
 import json
+import platform
 from pathlib import Path
 
 import pytest
@@ -37,8 +38,25 @@ def test_quick_preset_is_bit_for_bit_the_committed_one(quick):
     quick.json comes out again (timings aside)."""
     res, _ = quick
     committed = json.loads((COMMITTED / "quick.json").read_text())
+    # Python 3.12 made sum() of floats compensated (Neumaier): means over seeds can move in the last bit on
+    # another Python than the committed run's, so there floats agree to 1e-12 rather than bit for bit
+    same_python = committed["versions"]["python"].split(".")[:2] == platform.python_version().split(".")[:2]
     for key in ("config", "seeds", "per_seed", "summary", "baseline", "paper", "criteria", "rows", "tables"):
-        assert res[key] == committed[key], key
+        if same_python:
+            assert res[key] == committed[key], key
+        else:
+            assert res[key] == _approx(committed[key]), key
+
+
+def _approx(value):
+    """``value`` with every float replaced by ``pytest.approx(rel=1e-12)`` (containers kept)."""
+    if isinstance(value, float):
+        return pytest.approx(value, rel=1e-12, abs=1e-15)
+    if isinstance(value, dict):
+        return {k: _approx(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_approx(v) for v in value]
+    return value
 
 
 def test_quick_figure_is_drawn_and_redrawn(quick, tmp_path):
