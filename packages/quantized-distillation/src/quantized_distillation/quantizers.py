@@ -243,7 +243,9 @@ def uniform_codes(
     return codes, scaler
 
 
-def decode_uniform(codes: torch.Tensor, scaler: BucketScaler, *, bits: int, dtype: torch.dtype | None = None):
+def decode_uniform(
+    codes: torch.Tensor, scaler: BucketScaler, *, bits: int, dtype: torch.dtype | None = None
+) -> torch.Tensor:
     """``Q(v) = alpha * codes / (s - 1) + beta`` reshaped to the original tensor (the inverse of the codes).
 
     Args:
@@ -382,7 +384,9 @@ def quantile_points(w: torch.Tensor, n_points: int, *, bucket_size: int | None =
     return q.to(w.dtype if w.dtype == torch.float64 else torch.float32)
 
 
-def uniform_points(n_points: int, *, device=None, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def uniform_points(
+    n_points: int, *, device: torch.device | str | None = None, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
     """``n_points`` equally spaced points on ``[0, 1]`` (the ``"uniform"`` initialisation; with
     ``2**bits`` points it equals the uniform quantizer's levels).
 
