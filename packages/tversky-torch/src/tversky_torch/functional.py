@@ -104,7 +104,13 @@ def _psi(a: torch.Tensor, b: torch.Tensor, reduction: str, gmean_eps: float) -> 
     if reduction == "mean":
         return (a + b) / 2
     if reduction == "gmean":
-        return torch.sqrt(torch.clamp_min(a * b, gmean_eps))
+        ab = a * b
+        if gmean_eps > 0:
+            return torch.sqrt(torch.clamp_min(ab, gmean_eps))
+        # sqrt of the positive part, written so that an exactly empty intersection (ab = 0) keeps sqrt's
+        # infinite slope on every torch version (clamp_min's gradient at its boundary is 0 from torch 2.15 on,
+        # which hid the failure); ab < 0 gets a zero gradient as before
+        return torch.sqrt(torch.where(ab >= 0, ab, torch.zeros_like(ab)))
     # softmin, smooth and stable: -log(exp(-a) + exp(-b)) <= min(a, b)
     return -torch.logaddexp(-a, -b)
 
