@@ -68,7 +68,7 @@ def main_table(results: Sequence[Mapping[str, Any]]) -> str:
         crit = res.get("criteria") or []
         if crit:
             n_pass = sum(bool(c.get("passed")) for c in crit)
-            marks = "; ".join(f"{'✓' if c.get('passed') else '✗'} {c.get('name')}" for c in crit)
+            marks = "; ".join(f"{'✓' if c.get('passed') else '✗'} {_name(c, crit)}" for c in crit)
             rows.append(["pass criteria", f"{n_pass}/{len(crit)} met", None, marks, None, label, hw])
     if not rows:
         return "_No results yet: run the `cpu` preset to generate them._"
@@ -141,14 +141,23 @@ def verdict_text(res: Mapping[str, Any] | None) -> str:
     failed = [c for c in crit if not c.get("passed")]
     held = [c for c in crit if c.get("passed")]
     if failed:
-        lines.append("Did not hold: " + "; ".join(_criterion(c) for c in failed) + ".")
+        lines.append("Did not hold: " + "; ".join(_criterion(c, crit) for c in failed) + ".")
     if held:
-        lines.append("Held: " + "; ".join(c["name"] for c in held) + ".")
+        lines.append("Held: " + "; ".join(_name(c, crit) for c in held) + ".")
     return "\n\n".join(lines)
 
 
-def _criterion(c: Mapping[str, Any]) -> str:
-    return f"{c['name']} ({c['detail']})" if c.get("detail") else str(c["name"])
+def _name(c: Mapping[str, Any], crit: Sequence[Mapping[str, Any]]) -> str:
+    """A criterion's name, led by its study when another study has a criterion of the same name."""
+    same = [o for o in crit if o.get("name") == c.get("name")]
+    if c.get("study") and len({o.get("study") for o in same}) > 1:
+        return f"{c['study']}: {c['name']}"
+    return str(c["name"])
+
+
+def _criterion(c: Mapping[str, Any], crit: Sequence[Mapping[str, Any]]) -> str:
+    name = _name(c, crit)
+    return f"{name} ({c['detail']})" if c.get("detail") else name
 
 
 def render_package_text(text: str, results: Sequence[Mapping[str, Any]], pkg_name: str = "") -> str:

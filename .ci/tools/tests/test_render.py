@@ -117,3 +117,13 @@ def test_verdict_opens_with_what_did_not_hold(pkg):
     assert "**Verdict (cpu preset, CPU scale): partly reproduced: 1 of 2 criteria held.**" in text
     assert text.index("Did not hold: speed within 1.1x (1.22x).") < text.index("Held: accuracy >= 0.85.")
     assert render.verdict_text(None).startswith("**Verdict: not run yet**")
+
+
+def test_criteria_shared_by_two_studies_name_their_study(pkg):
+    r = make_results()
+    r.add_criterion("beats random", False, "-0.01", study="mlp")
+    r.add_criterion("beats random", True, "+0.02", study="cnn")
+    r.add_criterion("no harm", True, "", study="cnn")
+    text = render.verdict_text(r.to_dict())
+    assert "Did not hold: mlp: beats random (-0.01)." in text
+    assert "Held: accuracy >= 0.85; cnn: beats random; no harm." in text
