@@ -23,9 +23,9 @@ def test_cpu_preset_meets_criterion(tmp_path):
     main(["--preset", "cpu", "--out", str(out), "--no-progress", "--device", "cpu"])
     data = json.loads(out.read_text())
     committed = {
-        c["name"]: c["passed"]
+        (c["study"], c["name"]): c["passed"]
         for c in json.loads(
             (__import__("pathlib").Path(__file__).resolve().parents[1] / "results" / "cpu.json").read_text()
         )["criteria"]
     }
-    assert {c["name"]: c["passed"] for c in data["criteria"]} == committed
+    assert {(c["study"], c["name"]): c["passed"] for c in data["criteria"]} == committed
