@@ -56,7 +56,13 @@ def rel_l2(
 
 
 def h1_weights(
-    h: int, w: int, *, a: float = 1.0, k_max: int | None = None, device=None, dtype=None
+    h: int,
+    w: int,
+    *,
+    a: float = 1.0,
+    k_max: int | None = None,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype | None = None,
 ) -> torch.Tensor:
     """``sqrt(1 + a^2 (k_x^2 + k_y^2))`` on the FFT grid (H, W), zero where ``|k_x|`` or ``|k_y| >= k_max``.
 

@@ -58,7 +58,9 @@ class SolveSpec:
             raise ValueError(f"ridge must be >= 0, got {self.ridge}")
 
 
-def stacked_residual(spec: SolveSpec, w: torch.Tensor, T: torch.Tensor, A: torch.Tensor, y: torch.Tensor):
+def stacked_residual(
+    spec: SolveSpec, w: torch.Tensor, T: torch.Tensor, A: torch.Tensor, y: torch.Tensor
+) -> torch.Tensor:
     """The residual vector of ONE problem (see the module docstring).
 
     Args:
@@ -76,7 +78,9 @@ def stacked_residual(spec: SolveSpec, w: torch.Tensor, T: torch.Tensor, A: torch
     return torch.cat([r_pde, A @ w - y, spec.ridge * w])
 
 
-def batched_residual(spec: SolveSpec, w: torch.Tensor, T: torch.Tensor, A: torch.Tensor, y: torch.Tensor):
+def batched_residual(
+    spec: SolveSpec, w: torch.Tensor, T: torch.Tensor, A: torch.Tensor, y: torch.Tensor
+) -> torch.Tensor:
     """:func:`stacked_residual` for a batch of problems.
 
     Args:
@@ -95,7 +99,9 @@ def batched_residual(spec: SolveSpec, w: torch.Tensor, T: torch.Tensor, A: torch
     return torch.cat([r_pde, lin, spec.ridge * w], dim=1)
 
 
-def batched_jacobian(spec: SolveSpec, w: torch.Tensor, T: torch.Tensor, A: torch.Tensor, y: torch.Tensor):
+def batched_jacobian(
+    spec: SolveSpec, w: torch.Tensor, T: torch.Tensor, A: torch.Tensor, y: torch.Tensor
+) -> torch.Tensor:
     """The Jacobian of :func:`batched_residual` in closed form: ``[sum_j dF/dv_j T_j ; A ; ridge I]``.
 
     Args:

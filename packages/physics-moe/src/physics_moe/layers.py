@@ -15,6 +15,7 @@ import logging
 import math
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -322,7 +323,7 @@ class MoEHardConstraint(HardConstraint):
         **kwargs: the keywords of :class:`HardConstraint`.
     """
 
-    def __init__(self, pde: PDE1D, *, experts: Sequence[int] = (1, 4), **kwargs) -> None:
+    def __init__(self, pde: PDE1D, *, experts: Sequence[int] = (1, 4), **kwargs: Any) -> None:
         super().__init__(pde, experts=experts, **kwargs)
 
 
