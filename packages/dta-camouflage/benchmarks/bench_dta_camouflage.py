@@ -64,7 +64,7 @@ def main() -> None:
         device=args.device,
         package="dta-camouflage",
         version=dc.__version__,
-        config=vars(args),
+        config={k: v for k, v in vars(args).items() if k != "out"},  # no machine path in the file
     )
 
 

@@ -1,6 +1,6 @@
 """The cpu preset's protocol, budgets, baselines and thresholds, pinned to the spec before the first cpu run.
 
-Spec: /work/shared/specs/dta-camouflage.md, its Planner's note (turn 2) overriding the text above it:
+Spec: ../shared/specs/dta-camouflage.md, its Planner's note (turn 2) overriding the text above it:
 32x32, DTN widths 8-16-32, 1500 pairs x 10 epochs, detector 1500 images x 6 epochs, 3 seeds (verdict = the
 seed mean), criteria (i), (iii), (iv) against the ratio renderer, thresholds 3 dB, 0.5x, 0.10 unchanged.
 Change a value here only with the spec (or an issue's review) saying so, never after seeing a result.

@@ -1,6 +1,6 @@
 """The cpu preset's protocol, budgets, baselines and thresholds, pinned to the spec before the first cpu run.
 
-Source: /work/shared/specs/physics-moe.md, "CPU-scale reproduction" Tasks A-C and its Planner's note (domain
+Source: ../shared/specs/physics-moe.md, "CPU-scale reproduction" Tasks A-C and its Planner's note (domain
 x in [-10, 20], t in [0, 4]; absolute IC rows; PI-SC weight in {1, 10} chosen on 16 validation fronts; seeds 0-3;
 the 5 % bar and the 1.25 time ratio stay). Change a value here only with the spec (or an issue's review) saying so,
 never after seeing a result.

@@ -1,6 +1,6 @@
 """The cpu preset's protocol, budgets, baselines and thresholds, pinned to the spec before the first cpu run.
 
-Spec /work/shared/specs/sinenet.md, "CPU-scale reproduction" and its Planner's note (turn 2): advection_2d at 32^2,
+Spec ../shared/specs/sinenet.md, "CPU-scale reproduction" and its Planner's note (turn 2): advection_2d at 32^2,
 1-3 cells per frame, alpha 2.5, tau 7, 500 trajectories (400 train), 11 frames, time_history 2; U-Net hidden 8,
 L 3, mult 2 (139k params) vs SineNet-4 matched to it; AdamW 1e-3, cosine, 30 epochs, batch 32, seeds {0, 1};
 pass: SineNet-4 one-step <= 0.85 x U-Net and 5-step rollout <= U-Net (means over seeds).
