@@ -46,7 +46,7 @@ def test_search_and_retraining_arguments():
         dc.search(model, batch, batch, 1, w_lr=0.0)
     with pytest.raises(TypeError, match="progress must be None or a callable"):
         dc.search(model, batch, batch, 1, progress=True)
-    with pytest.raises(TypeError, match="pass the plain Supernet"):
+    with pytest.raises(TypeError, match="pass the plain model, not a DDP wrapper"):
         dc.Architect(
             torch.nn.parallel.DistributedDataParallel.__new__(torch.nn.parallel.DistributedDataParallel)
         )

@@ -28,9 +28,9 @@ import dataclasses
 import math
 import numbers
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 import torch.nn.functional as F
@@ -47,9 +47,54 @@ from darts_core._random import (
 )
 from darts_core.genotype import Genotype, SelectionRule
 from darts_core.loader import check_batch, check_finite_loader
-from darts_core.supernet import Supernet
 
 Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+@runtime_checkable
+class Searchable(Protocol):
+    """What :class:`Architect` needs of a model: an ``nn.Module`` that splits its parameters into the architecture
+    α and the weights w. :class:`Supernet` is one; so is any supernet that is not built of DARTS cells (FBNet's
+    layer-wise space, ProxylessNAS' MBConv space, two networks sharing one α as in RARTS). :func:`search`
+    also needs ``arch_weights()`` and ``genotype(rule)`` (see :class:`SearchableSupernet`)."""
+
+    def arch_parameters(self) -> list[nn.Parameter]: ...
+
+    def named_weight_parameters(self) -> Iterator[tuple[str, nn.Parameter]]: ...
+
+    def weight_parameters(self) -> list[nn.Parameter]: ...
+
+
+@runtime_checkable
+class SearchableSupernet(Searchable, Protocol):
+    """What :func:`search` needs on top of :class:`Searchable`: the op weights per α tensor (for the history)
+    and the derived architecture."""
+
+    def arch_weights(self) -> dict[str, torch.Tensor]: ...
+
+    def genotype(self, rule: Any = None) -> Any: ...
+
+
+def check_searchable(model: Any, name: str = "model", *, supernet: bool = False) -> None:
+    """Refuse (``TypeError``) a DDP wrapper or a model lacking the :class:`Searchable` (or, with ``supernet``,
+    :class:`SearchableSupernet`) methods, naming what is missing."""
+    if isinstance(model, nn.parallel.DistributedDataParallel):
+        raise TypeError(
+            f"pass the plain {name}, not a DDP wrapper: gradients are averaged over ranks explicitly"
+        )
+    need = ["arch_parameters", "named_weight_parameters", "weight_parameters"]
+    if supernet:
+        need += ["arch_weights", "genotype"]
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{name} must be a Supernet or another nn.Module, got {type(model).__name__}")
+    missing = [f"{m}()" for m in need if not callable(getattr(model, m, None))]
+    if missing:
+        raise TypeError(
+            f"{name} must be a Supernet or an nn.Module with {', '.join(f'{m}()' for m in need)}; "
+            f"{type(model).__name__} lacks {', '.join(missing)}"
+        )
+
+
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 Progress = Callable[[Iterable[int]], Iterable[int]]
 """A wrapper of the epoch range that shows progress, e.g. ``tqdm.tqdm`` (the library imports no progress bar)."""
@@ -89,7 +134,7 @@ class Architect:
     """The architecture (α) update of DARTS.
 
     Args:
-        model: a :class:`Supernet` (not DDP-wrapped).
+        model: a :class:`Supernet`, or any ``nn.Module`` with the :class:`Searchable` methods (not DDP-wrapped).
         order: 1 (first-order approximation) or 2 (unrolled, finite-difference Hessian-vector product).
         arch_lr: learning rate of the Adam optimiser on α (official 3e-4).
         arch_betas: betas of that Adam (official (0.5, 0.999)).
@@ -103,7 +148,7 @@ class Architect:
 
     def __init__(
         self,
-        model: Supernet,
+        model: nn.Module,
         *,
         order: int = 1,
         arch_lr: float = 3e-4,
@@ -113,12 +158,7 @@ class Architect:
         hvp_radius: float = 0.01,
         hvp: str = "finite_difference",
     ) -> None:
-        if isinstance(model, nn.parallel.DistributedDataParallel):
-            raise TypeError(
-                "pass the plain Supernet, not a DDP wrapper: gradients are averaged over ranks explicitly"
-            )
-        if not isinstance(model, Supernet):
-            raise TypeError(f"model must be a Supernet, got {type(model).__name__}")
+        check_searchable(model)
         if order not in (1, 2):
             raise ValueError(f"order must be 1 or 2, got {order!r}")
         if arch_lr <= 0:
@@ -127,6 +167,7 @@ class Architect:
             raise ValueError(f"hvp must be 'finite_difference' or 'exact', got {hvp!r}")
         if hvp_radius <= 0:
             raise ValueError(f"hvp_radius must be > 0, got {hvp_radius}")
+        self.model: Any  # a Searchable nn.Module (checked above)
         self.model, self.order, self.loss_fn, self.hvp_radius, self.hvp = (
             model,
             order,
@@ -135,7 +176,7 @@ class Architect:
             hvp,
         )
         self.optimizer = torch.optim.Adam(
-            model.arch_parameters(), lr=arch_lr, betas=arch_betas, weight_decay=arch_wd
+            self.model.arch_parameters(), lr=arch_lr, betas=arch_betas, weight_decay=arch_wd
         )
 
     # ------------------------------------------------------------------ losses (override points)
@@ -260,7 +301,7 @@ class SearchState:
 
     epoch: int
     step: int
-    model: Supernet
+    model: Any  # the searched module (a SearchableSupernet)
     architect: Architect
     w_optimizer: torch.optim.Optimizer
     history: list[dict[str, Any]]
@@ -274,7 +315,7 @@ class SearchResult:
 
     genotype: Genotype
     history: list[dict[str, Any]]
-    model: Supernet
+    model: Any  # the searched module (a SearchableSupernet)
     architect: Architect
 
 
@@ -358,7 +399,7 @@ def _read_checkpoint(path: Path) -> dict[str, Any]:
 
 def load_checkpoint(
     path: str | Path,
-    model: Supernet,
+    model: nn.Module,
     architect: Architect | None = None,
     w_optimizer: torch.optim.Optimizer | None = None,
     scheduler: Any = None,
@@ -410,7 +451,7 @@ def _restore_random_state(ckpt: dict[str, Any], train_loader: Any, val_iter: Cyc
 
 
 def search(
-    model: Supernet,
+    model: nn.Module,
     train_loader: Iterable[Batch],
     val_loader: Iterable[Batch],
     epochs: int = 50,
@@ -450,6 +491,7 @@ def search(
     validation data holding NaN or inf (checked once for a :class:`~darts_core.TensorLoader`, batch by batch
     otherwise); pass False to skip the check.
     """
+    check_searchable(model, supernet=True)
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if order not in (1, 2):
@@ -478,7 +520,8 @@ def search(
         architect = Architect(model, order=order, arch_lr=arch_lr, arch_betas=arch_betas, arch_wd=arch_wd)
     elif architect.model is not model:
         raise ValueError("architect.model must be the model being searched")
-    params = model.weight_parameters()
+    net: Any = model  # a SearchableSupernet (checked above)
+    params = net.weight_parameters()
     w_opt = torch.optim.SGD(params, lr=w_lr, momentum=momentum, weight_decay=wd)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(w_opt, epochs, eta_min=w_lr_min)
     history: list[dict[str, Any]] = []
@@ -528,8 +571,8 @@ def search(
             raise ValueError("train_loader is empty")
         scheduler.step()
         with torch.no_grad():
-            weights = {k: v.detach().cpu().clone() for k, v in model.arch_weights().items()}
-            geno = model.genotype(rule)
+            weights = {k: v.detach().cpu().clone() for k, v in net.arch_weights().items()}
+            geno = net.genotype(rule)
         history.append(
             {
                 "epoch": epoch,
@@ -548,7 +591,7 @@ def search(
             save_checkpoint(
                 checkpoint_path, state, scheduler, loader_state=_loader_state(train_loader, val_iter)
             )
-    return SearchResult(genotype=model.genotype(rule), history=history, model=model, architect=architect)
+    return SearchResult(genotype=net.genotype(rule), history=history, model=model, architect=architect)
 
 
 @torch.no_grad()
