@@ -43,6 +43,10 @@ class LayerwiseSupernet(nn.Module):
     def genotype(self, rule: object = None) -> tuple[int, ...]:
         return tuple(int(i) for i in self.alpha.argmax(-1))
 
+    @staticmethod
+    def parse_genotype(text: str) -> tuple[int, ...]:
+        return tuple(int(t) for t in text.strip("(,)").split(","))
+
 
 def _batches(seed: int) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
     g = torch.Generator().manual_seed(seed)
@@ -111,3 +115,38 @@ def test_modules_without_the_searchable_methods_are_refused_by_name():
         dc.search(NoGenotype(), [], [], 1)
     assert isinstance(LayerwiseSupernet(), dc.SearchableSupernet)
     assert isinstance(dc.Supernet(dc.nb_digits_space(), C=4, layers=1, in_channels=1), dc.SearchableSupernet)
+
+
+def test_a_non_cell_supernet_resumes_exactly_with_its_own_genotype_parser(tmp_path):
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(32, 5, generator=g)
+    y = (x[:, 0] > 0).long()
+
+    def fresh() -> tuple[LayerwiseSupernet, dc.TensorLoader, dc.TensorLoader]:
+        torch.manual_seed(0)
+        loader = dc.TensorLoader(x, y, batch_size=8, seed=0)
+        val = dc.TensorLoader(x.flip(0), y.flip(0), batch_size=8, seed=1)
+        return LayerwiseSupernet(), loader, val
+
+    full = dc.search(*fresh(), 3, arch_lr=0.05)
+    path = tmp_path / "ckpt.pt"
+    with pytest.raises(_Interrupted):
+        dc.search(*fresh(), 3, arch_lr=0.05, checkpoint_path=path, callbacks=[_StopAfter(1)])
+    resumed = dc.search(*fresh(), 3, arch_lr=0.05, checkpoint_path=path, resume=True)
+    assert torch.equal(full.model.alpha, resumed.model.alpha)
+    assert resumed.history[0]["genotype"] == full.history[0]["genotype"]  # parsed back from the checkpoint
+
+
+class _StopAfter:
+    """Interrupt a search in the first step after ``n`` epochs (their checkpoint is written by then)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def on_step(self, state: object) -> None:
+        if state.epoch >= self.n:  # type: ignore[attr-defined]
+            raise _Interrupted
+
+
+class _Interrupted(Exception):
+    pass

@@ -62,10 +62,13 @@ def loader_generators(loader: Any) -> list[torch.Generator]:
 
 
 def loader_rng_state(loader: Any) -> list[torch.Tensor]:
+    """The states of :func:`loader_generators` (a list, possibly empty)."""
     return [g.get_state() for g in loader_generators(loader)]
 
 
 def set_loader_rng_state(loader: Any, states: list[torch.Tensor], name: str) -> None:
+    """Restore what :func:`loader_rng_state` returned; ``ValueError`` (naming ``name``) when the loader draws from
+    another number of generators than were saved."""
     gens = loader_generators(loader)
     if len(gens) != len(states):
         raise ValueError(

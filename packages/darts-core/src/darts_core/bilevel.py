@@ -56,7 +56,9 @@ class Searchable(Protocol):
     """What :class:`Architect` needs of a model: an ``nn.Module`` that splits its parameters into the architecture
     α and the weights w. :class:`Supernet` is one; so is any supernet that is not built of DARTS cells (FBNet's
     layer-wise space, ProxylessNAS' MBConv space, two networks sharing one α as in RARTS). :func:`search`
-    also needs ``arch_weights()`` and ``genotype(rule)`` (see :class:`SearchableSupernet`)."""
+    also needs ``arch_weights()`` and ``genotype(rule)`` (see :class:`SearchableSupernet`). A module whose
+    genotype is not a cell :class:`~darts_core.Genotype` defines ``parse_genotype(text)`` (the inverse of ``str``)
+    so that :func:`load_checkpoint` can read its history back."""
 
     def arch_parameters(self) -> list[nn.Parameter]: ...
 
@@ -420,8 +422,9 @@ def load_checkpoint(
         raise ValueError(f"the checkpoint {str(path)!r} does not fit this model or optimiser: {exc}") from exc
     if scheduler is not None and ckpt.get("scheduler") is not None:
         scheduler.load_state_dict(ckpt["scheduler"])
+    parse = getattr(model, "parse_genotype", None)  # a Searchable whose genotype is not a cell Genotype
     for h in ckpt["history"]:
-        h["genotype"] = Genotype.from_str(h["genotype"])
+        h["genotype"] = parse(h["genotype"]) if callable(parse) else Genotype.from_str(h["genotype"])
     return ckpt
 
 
