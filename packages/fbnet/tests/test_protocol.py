@@ -28,3 +28,25 @@ def test_cpu_preset_is_the_specs_protocol():
     assert (cfg.min_rho, cfg.max_latency_ratio, cfg.max_acc_drop, cfg.max_median_error, cfg.random_latency_slack) == (
         0.8, 0.8, 0.03, 0.30, 1.1,
     )  # fmt: skip
+
+
+def test_cpu_darts2_preset_is_the_committed_protocol_against_second_order_darts():
+    """Pinned before the first cpu-darts2 run: criterion (vi) of the spec restated against second-order DARTS
+    (FBNet beta=0.6 faster, accuracy within 1 point), with the committed cpu run's data, seeds, budgets and LUT."""
+    from fbnet.reproduce import darts_second_order
+
+    p = PRESETS["cpu-darts2"]
+    assert p.seeds == PRESETS["cpu"].seeds == (0, 1, 2) and p.threads == 1
+    cfg = p.studies["darts_second_order"]
+    assert cfg == darts_second_order.Config()
+    base = latency_search.Config()
+    shared = [f for f in vars(cfg) if hasattr(base, f)]
+    assert set(shared) >= {"alpha", "search_epochs", "warmup_epochs", "tau0", "tau_decay", "batch_size",
+                           "retrain_epochs", "lut_repeats", "net_runs", "num_threads", "search_subset"}  # fmt: skip
+    assert all(getattr(cfg, f) == getattr(base, f) for f in shared)  # the same budgets as the committed arms
+    assert cfg.lut_from == "results/cpu.json"  # the committed run's LUT
+    assert cfg.hvp == "finite_difference"  # the official DARTS Hessian-vector product
+    assert cfg.same_run_arms == (
+        "fbnet beta=0.6",
+    )  # recomputed in the same run (latencies measured together)
+    assert cfg.max_acc_gap == 0.01

@@ -10,13 +10,15 @@ from fbnet.latency import LatencyStats, LatencyTable, measure_latency
 from fbnet.loss import FBNetLoss
 from fbnet.search import FBNetSearch, SearchResult, accuracy, split_search_data, train_network
 from fbnet.space import FBNetSpace, LayerSpec, StageSpec
-from fbnet.supernet import FBNetSuperNet, gumbel_noise, gumbel_softmax_mask
+from fbnet.supernet import FBNetSuperNet, RelaxedSuperNet, gumbel_noise, gumbel_softmax_mask
+from fbnet.unrolled import FBNetArchitect
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "CANDIDATES", "FBNET_A", "FBNET_B", "FBNET_C", "Architecture", "BlockSpec", "ChainNet", "FBNetLoss",
-    "FBNetSearch", "FBNetSpace", "FBNetSuperNet", "IRFBlock", "LatencyStats", "LatencyTable", "LayerSpec",
-    "SearchResult", "Skip", "StageSpec", "__version__", "accuracy", "channel_shuffle", "gumbel_noise",
-    "gumbel_softmax_mask", "make_block", "measure_latency", "split_search_data", "train_network",
+    "CANDIDATES", "FBNET_A", "FBNET_B", "FBNET_C", "Architecture", "BlockSpec", "ChainNet", "FBNetArchitect",
+    "FBNetLoss", "FBNetSearch", "FBNetSpace", "FBNetSuperNet", "IRFBlock", "LatencyStats", "LatencyTable",
+    "LayerSpec", "RelaxedSuperNet", "SearchResult", "Skip", "StageSpec", "__version__", "accuracy",
+    "channel_shuffle", "gumbel_noise", "gumbel_softmax_mask", "make_block", "measure_latency", "split_search_data",
+    "train_network",
 ]  # fmt: skip

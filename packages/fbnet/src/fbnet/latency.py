@@ -194,6 +194,17 @@ class LatencyTable:
         meta = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "entries"}
         return {**meta, "entries": {k: dataclasses.asdict(v) for k, v in self.entries.items()}}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LatencyTable:
+        """The table of a :meth:`to_dict` dict (e.g. the ``lut`` a results file of ``fbnet-reproduce`` records)."""
+        if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
+            raise ValueError(
+                "a latency table dict needs an 'entries' mapping (as written by LatencyTable.to_dict)"
+            )
+        data = dict(data)
+        entries = {k: LatencyStats(**v) for k, v in data.pop("entries").items()}
+        return cls(entries, **data)
+
     def save(self, path: str | Path) -> None:
         """Write as JSON atomically."""
         path = Path(path)
@@ -205,9 +216,7 @@ class LatencyTable:
     @classmethod
     def load(cls, path: str | Path, *, target_device: str | None = None) -> LatencyTable:
         """Read a table written by :meth:`save`; warns when ``target_device`` differs from the table's device."""
-        data = json.loads(Path(path).read_text())
-        entries = {k: LatencyStats(**v) for k, v in data.pop("entries").items()}
-        table = cls(entries, **data)
+        table = cls.from_dict(json.loads(Path(path).read_text()))
         if target_device is not None and torch.device(target_device).type != torch.device(table.device).type:
             warnings.warn(
                 f"latency table measured on {table.device}, searching for {target_device}", stacklevel=2

@@ -3,8 +3,9 @@
 The bilevel scheme is darts-core's first-order alternating one, with FBNet's choices: per epoch one pass of
 weight steps (SGD + cosine) on the w-split, then one pass of theta steps (Adam) on the theta-split (after a
 weight-only warm-up), then ``tau <- max(tau * tau_decay, tau_min)``. ``sampler="softmax"`` with ``beta=0``
-gives first-order DARTS on the same chain super net (the baseline of the issue). Batches come from
-``darts_core.TensorLoader`` and accuracy from ``darts_core.evaluate``.
+gives first-order DARTS on the same chain super net (the baseline of the issue); ``order=2`` adds the unrolled
+second-order theta step of DARTS through darts-core's ``Architect`` (:class:`~fbnet.unrolled.FBNetArchitect`).
+Batches come from ``darts_core.TensorLoader`` and accuracy from ``darts_core.evaluate``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import dataclasses
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from darts_core.loader import check_batch, check_finite_loader
 from fbnet.arch import Architecture
 from fbnet.loss import FBNetLoss
 from fbnet.supernet import FBNetSuperNet
+from fbnet.unrolled import FBNetArchitect
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -87,6 +89,10 @@ class FBNetSearch:
         sampler: ``"gumbel"`` (FBNet) or ``"softmax"`` (DARTS relaxation).
         weight_loss_latency: also multiply the weight-step CE by the latency factor (community code does); default
             False (weights see plain CE, the factor does not depend on weights).
+        order: 1 (FBNet, and first-order DARTS with ``sampler="softmax"``) or 2 (second-order DARTS: unrolled
+            theta step with darts-core's ``Architect``, Eq. 7-8 of DARTS; needs ``sampler="softmax"``; the unrolled
+            weight step uses the learning rate of the epoch's weight pass and the SGD momentum buffers).
+        hvp: Hessian-vector product of ``order=2``: ``"finite_difference"`` (official DARTS) or ``"exact"``.
     """
 
     def __init__(
@@ -105,6 +111,8 @@ class FBNetSearch:
         theta_wd: float = 5e-4,
         sampler: str = "gumbel",
         weight_loss_latency: bool = False,
+        order: int = 1,
+        hvp: str = "finite_difference",
     ) -> None:
         if not isinstance(supernet, FBNetSuperNet):
             raise TypeError(f"supernet must be an FBNetSuperNet, got {type(supernet).__name__}")
@@ -117,6 +125,16 @@ class FBNetSearch:
             raise ValueError(f"warmup_epochs must be >= 0, got {warmup_epochs!r}")
         if sampler not in ("gumbel", "softmax"):
             raise ValueError(f"sampler must be 'gumbel' or 'softmax', got {sampler!r}")
+        if order not in (1, 2):
+            raise ValueError(f"order must be 1 or 2, got {order!r}")
+        if order == 2 and sampler != "softmax":
+            raise ValueError(
+                "order=2 (second-order DARTS) needs sampler='softmax': the unrolled step differentiates one "
+                f"deterministic relaxation, got sampler={sampler!r}"
+            )
+        if hvp not in ("finite_difference", "exact"):
+            raise ValueError(f"hvp must be 'finite_difference' or 'exact', got {hvp!r}")
+        self.order, self.hvp = order, hvp
         self.net = supernet
         if loss is None:
             with torch.no_grad():
@@ -137,6 +155,7 @@ class FBNetSearch:
         generator: torch.Generator | None = None,
         checkpoint: str | Path | None = None,
         progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
+        unroll_loader: Iterable[Batch] | None = None,
     ) -> SearchResult:
         """Run ``epochs`` epochs (the first ``warmup_epochs`` weight-only).
 
@@ -147,6 +166,9 @@ class FBNetSearch:
             generator: torch generator of the Gumbel draws (a CPU generator).
             checkpoint: file written atomically after every epoch; an existing one is resumed from.
             progress: wraps the epoch range (e.g. ``tqdm.tqdm``).
+            unroll_loader: ``order=2`` only: w-split batches of the unrolled weight step, one per theta step,
+                restarted when exhausted (None: ``w_loader`` is iterated once more per epoch, which also advances
+                its shuffling).
 
         Returns:
             :class:`SearchResult` with the argmax architecture.
@@ -162,7 +184,17 @@ class FBNetSearch:
             net.weight_parameters(), lr=self.w_lr, momentum=self.w_momentum, weight_decay=self.w_wd
         )
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(w_opt, epochs)
-        t_opt = torch.optim.Adam(net.arch_parameters(), lr=self.theta_lr, weight_decay=self.theta_wd)
+        architect: FBNetArchitect | None = None
+        if self.order == 2:
+            architect = FBNetArchitect(net, self.loss, tau=self.tau0, order=2, theta_lr=self.theta_lr,
+                                       theta_wd=self.theta_wd, hvp=self.hvp,
+                                       weight_loss_latency=self.weight_loss_latency)  # fmt: skip
+            t_opt = architect.optimizer
+            if unroll_loader is None:
+                unroll_loader = w_loader
+        else:
+            t_opt = torch.optim.Adam(net.arch_parameters(), lr=self.theta_lr, weight_decay=self.theta_wd)
+        loaders = (w_loader, theta_loader, unroll_loader)
         gen = generator if generator is not None else torch.Generator().manual_seed(0)
         start, tau, history = 0, self.tau0, []
         ckpt = Path(checkpoint) if checkpoint is not None else None
@@ -174,7 +206,7 @@ class FBNetSearch:
             sched.load_state_dict(st["sched"])
             gen.set_state(st["gen"])
             torch.set_rng_state(st["torch_rng"])
-            for ld, s in zip((w_loader, theta_loader), st["loaders"], strict=True):
+            for ld, s in zip(loaders, st["loaders"], strict=False):
                 if isinstance(ld, TensorLoader) and ld.generator is not None and s is not None:
                     ld.generator.set_state(s)
             start, tau, history = st["epoch"], st["tau"], st["history"]
@@ -184,6 +216,7 @@ class FBNetSearch:
         dev = net.theta.device
         for epoch in epoch_iter:
             net.train()
+            epoch_lr = float(w_opt.param_groups[0]["lr"])
             for x, y in w_loader:
                 if not finite["w_loader"]:
                     check_batch((x, y), f"w_loader batch of epoch {epoch}")
@@ -201,10 +234,18 @@ class FBNetSearch:
             sched.step()
             ce_sum, n = 0.0, 0
             if epoch >= self.warmup_epochs:
+                unroll_it = _restarting(unroll_loader) if architect is not None else None
                 for x, y in theta_loader:
                     if not finite["theta_loader"]:
                         check_batch((x, y), f"theta_loader batch of epoch {epoch}")
                     x, y = x.to(dev), y.to(dev)
+                    if architect is not None and unroll_it is not None:
+                        xu, yu = next(unroll_it)
+                        architect.tau = tau
+                        architect.step((xu.to(dev), yu.to(dev)), (x, y), w_lr=epoch_lr, w_optimizer=w_opt)
+                        ce_sum += architect.last_ce * len(y)
+                        n += len(y)
+                        continue
                     logits, lat = net(x, tau, sampler=self.sampler, generator=gen)
                     loss = self.loss(logits, y, lat)
                     t_opt.zero_grad(set_to_none=True)
@@ -226,12 +267,25 @@ class FBNetSearch:
             )
             tau = max(tau * self.tau_decay, self.tau_min)
             if ckpt is not None:
-                loaders = [ld.generator.get_state() if isinstance(ld, TensorLoader) and ld.generator is not None else None
-                           for ld in (w_loader, theta_loader)]  # fmt: skip
+                ld_states = [ld.generator.get_state() if isinstance(ld, TensorLoader) and ld.generator is not None
+                             else None for ld in loaders]  # fmt: skip
                 _atomic_save({"net": net.state_dict(), "w_opt": w_opt.state_dict(), "t_opt": t_opt.state_dict(),
                               "sched": sched.state_dict(), "gen": gen.get_state(), "torch_rng": torch.get_rng_state(),
-                              "loaders": loaders, "epoch": epoch + 1, "tau": tau, "history": history}, ckpt)  # fmt: skip
+                              "loaders": ld_states, "epoch": epoch + 1, "tau": tau, "history": history}, ckpt)  # fmt: skip
         return SearchResult(net.sample("argmax"), net.theta.detach().clone(), history)
+
+
+def _restarting(loader: Iterable[Batch] | None) -> Iterator[Batch]:
+    """Batches of ``loader``, starting over when it is exhausted (an empty loader is an error)."""
+    if loader is None:
+        raise ValueError("unroll_loader is None")
+    while True:
+        empty = True
+        for batch in loader:
+            empty = False
+            yield batch
+        if empty:
+            raise ValueError("unroll_loader yielded no batch")
 
 
 def train_network(

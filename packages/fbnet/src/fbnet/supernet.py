@@ -95,6 +95,24 @@ class FBNetSuperNet(nn.Module):
         """Every parameter but ``theta``."""
         return (p for n, p in self.named_parameters() if n != "theta")
 
+    def named_weight_parameters(self) -> Iterator[tuple[str, nn.Parameter]]:
+        """``(name, parameter)`` of every parameter but ``theta`` (darts-core's ``Searchable`` protocol)."""
+        return ((n, p) for n, p in self.named_parameters() if n != "theta")
+
+    def arch_weights(self) -> dict[str, torch.Tensor]:
+        """``{"theta": softmax(theta)}``, the ``(L, K)`` distribution ``P_theta`` (darts-core's ``SearchableSupernet``)."""
+        return {"theta": torch.softmax(self.theta.detach(), -1)}
+
+    def genotype(self, rule: object = None) -> Architecture:
+        """The argmax architecture (darts-core's ``SearchableSupernet``; ``rule`` must be None or ``"argmax"``)."""
+        if rule not in (None, "argmax"):
+            raise ValueError(f"rule must be None or 'argmax' (one candidate per layer), got {rule!r}")
+        return self.sample("argmax")
+
+    def relaxed(self, tau: float = 1.0, sampler: str = "softmax") -> RelaxedSuperNet:
+        """A logits-only view of this super net with a fixed relaxation, for darts-core's ``Architect``."""
+        return RelaxedSuperNet(self, tau=tau, sampler=sampler)
+
     def mask(
         self,
         tau: float,
@@ -172,3 +190,47 @@ class FBNetSuperNet(nn.Module):
                 )
             net.blocks[i] = copy.deepcopy(cast(nn.ModuleList, self.choices[i])[j])
         return net.to(self.theta.device)
+
+
+class RelaxedSuperNet(nn.Module):
+    """``x -> logits`` of an :class:`FBNetSuperNet` under a fixed relaxation, for darts-core's ``Architect``.
+
+    The ``Architect`` calls ``model(x)`` and, for the second-order step, ``torch.func.functional_call`` with the
+    weights replaced; this view shares the super net's parameters (``supernet.*`` names) and implements the
+    ``Searchable`` protocol. ``tau`` can be changed between steps (the search anneals it per epoch).
+
+    Args:
+        supernet: the super net (its parameters, not copies).
+        tau: temperature of the mask ``softmax(theta / tau)`` (> 0).
+        sampler: ``"softmax"`` (DARTS relaxation, deterministic) or ``"gumbel"`` (a fresh draw per call).
+    """
+
+    def __init__(self, supernet: FBNetSuperNet, *, tau: float = 1.0, sampler: str = "softmax") -> None:
+        super().__init__()
+        if not isinstance(supernet, FBNetSuperNet):
+            raise TypeError(f"supernet must be an FBNetSuperNet, got {type(supernet).__name__}")
+        if sampler not in ("gumbel", "softmax"):
+            raise ValueError(f"sampler must be 'gumbel' or 'softmax', got {sampler!r}")
+        if not (isinstance(tau, (int, float)) and math.isfinite(tau) and tau > 0):
+            raise ValueError(f"tau must be a finite float > 0, got {tau!r}")
+        self.supernet, self.tau, self.sampler = supernet, float(tau), sampler
+
+    def mask(self) -> torch.Tensor:
+        """The current ``(L, K)`` mask (differentiable in ``theta``)."""
+        return self.supernet.mask(self.tau, sampler=self.sampler)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(N, num_classes)`` of the relaxed super net."""
+        return self.supernet.forward_with_mask(x, self.mask())[0]
+
+    def arch_parameters(self) -> list[nn.Parameter]:
+        """``[theta]`` of the super net."""
+        return self.supernet.arch_parameters()
+
+    def named_weight_parameters(self) -> Iterator[tuple[str, nn.Parameter]]:
+        """The super net's weights, named as in this module (``supernet.<name>``)."""
+        return ((f"supernet.{n}", p) for n, p in self.supernet.named_weight_parameters())
+
+    def weight_parameters(self) -> list[nn.Parameter]:
+        """The super net's weights."""
+        return list(self.supernet.weight_parameters())

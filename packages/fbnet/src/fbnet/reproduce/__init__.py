@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fbnet import __version__
-from fbnet.reproduce import latency_search
+from fbnet.reproduce import darts_second_order, latency_search
 from paperzoo_shared.runner import Preset, Study, run_cli
 
 STUDIES = {
@@ -17,6 +17,13 @@ STUDIES = {
         latency_search.Config,
         latency_search.run,
         "the latency-aware loss lowers measured CPU latency at small accuracy cost; the LUT ranks real latency",
+        draw=latency_search.draw,
+    ),
+    "darts_second_order": Study(
+        darts_second_order.Config,
+        darts_second_order.run,
+        "criterion (vi) against second-order DARTS on the same super net, data, seeds, budgets and LUT",
+        draw=darts_second_order.draw,
     ),
 }
 
@@ -25,13 +32,26 @@ QUICK = latency_search.Config(
     net_runs=5, n_rank_archs=5, n_random_retrain=2, darts_baseline=True, search_subset=256,
 )  # fmt: skip
 
+QUICK_DARTS2 = darts_second_order.Config(
+    search_epochs=2, warmup_epochs=1, retrain_epochs=1, net_runs=3, lut_repeats=1, search_subset=128,
+)  # fmt: skip
+
 PRESETS = {
-    "quick": Preset(seeds=(0,), studies={"latency_search": QUICK}, threads=1),
+    "quick": Preset(
+        seeds=(0,), studies={"latency_search": QUICK, "darts_second_order": QUICK_DARTS2}, threads=1
+    ),
     "cpu": Preset(seeds=(0, 1, 2), studies={"latency_search": latency_search.Config()}, threads=1),
+    # criterion (vi) against second-order DARTS, beside the committed cpu run (which it does not change)
+    "cpu-darts2": Preset(
+        seeds=(0, 1, 2), studies={"darts_second_order": darts_second_order.Config()}, threads=1
+    ),
     "full": Preset(
         seeds=(0, 1, 2),
         studies={
-            "latency_search": latency_search.Config(search_epochs=90, warmup_epochs=10, retrain_epochs=100)
+            "latency_search": latency_search.Config(search_epochs=90, warmup_epochs=10, retrain_epochs=100),
+            "darts_second_order": darts_second_order.Config(
+                search_epochs=90, warmup_epochs=10, retrain_epochs=100, lut_from=None
+            ),
         },
     ),
 }

@@ -27,7 +27,7 @@ from fbnet.space import FBNetSpace
 from fbnet.supernet import FBNetSuperNet
 from paperzoo_shared import mean_std, seed_everything
 from paperzoo_shared.data import stratified_split
-from paperzoo_shared.runner import Context, threads
+from paperzoo_shared.runner import Context, pyplot, threads
 
 
 @dataclasses.dataclass(frozen=True)
@@ -263,5 +263,50 @@ def _report(cfg, ctx, res, rho, errors, predicted, measured, rand_rows, ext_rows
                   [[" ".join(a.ops), lat, acc] for a, lat, acc in ext_rows + rand_rows])  # fmt: skip
     ctx.set_data("rank", {"predicted": predicted, "measured": measured})
     ctx.add_note(
-        "Second-order DARTS is not run on this chain super net (darts-core's Architect needs its cell Supernet)."
+        "Second-order DARTS on the same super net is the separate preset cpu-darts2 (results/cpu-darts2.json)."
     )
+
+
+def draw(ctx: Context) -> None:
+    """Test accuracy against LUT latency: every searched net (per seed), its arm's mean, and the control nets
+    (random nets and the all-skip / all-k3_e6 extremes, retrained on the first seed's data)."""
+    per_arm: dict[str, tuple[list[float], list[float]]] = {}
+    for s in ctx.results.per_seed:
+        if s.get("study") != ctx.study:
+            continue
+        for key, v in s["metrics"].items():
+            arm, metric = key.rsplit("/", 1)
+            xs, ys = per_arm.setdefault(arm, ([], []))
+            if metric == "lut_us":
+                xs.append(float(v))
+            elif metric == "acc":
+                ys.append(100 * float(v))
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6.0, 4.0))
+    controls = ctx.results.tables.get("controls", {}).get("rows", [])
+    rand = [(float(r[1]), 100 * float(r[2])) for r in controls if len(set(str(r[0]).split())) > 1]
+    ext = [
+        (str(r[0]).split()[0], float(r[1]), 100 * float(r[2]))
+        for r in controls
+        if len(set(str(r[0]).split())) == 1
+    ]
+    if rand:
+        ax.scatter(*zip(*rand, strict=True), marker="x", c="grey", label="random nets (seed-0 data)")
+    inner = [y for _, y in rand] + [y for _, ys in per_arm.values() for y in ys]
+    lo = min(inner) - 0.8 if inner else 0.0
+    for op, x, y in ext:  # an extreme far below the rest is drawn on the lower edge, its value written
+        shown = max(y, lo + 0.1)
+        ax.scatter([x], [shown], marker="+" if y == shown else "v", c="k", s=60)
+        ax.annotate(f"all {op}" + (f" ({y:.1f} %)" if y != shown else ""), (x, shown), fontsize=7,
+                    xytext=(4, 4), textcoords="offset points")  # fmt: skip
+    for (arm, (xs, ys)), marker in zip(per_arm.items(), "osD^v<>", strict=False):
+        sc = ax.scatter(xs, ys, marker=marker, alpha=0.75, label=arm)
+        ax.scatter([float(np.mean(xs))], [float(np.mean(ys))], marker=marker, s=140, facecolors="none",
+                   edgecolors=sc.get_facecolor()[0], linewidths=1.5)  # fmt: skip
+    ax.set_ylim(lo, 100.1)
+    ax.set_xlabel("LUT latency (us, this CPU, batch 1)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_title("digits, FBNetSpace.tiny: per seed (small), arm mean (ringed)", fontsize=9)
+    ctx.save_figure(fig, "accuracy_vs_latency", "test accuracy against LUT latency of the searched nets per beta, "
+                                                  "first-order DARTS, and the random / extreme control nets")  # fmt: skip
