@@ -286,3 +286,54 @@ def test_checkpoint_of_another_model_is_named(tmp_path):
     other = dc.Supernet(dc.nb_digits_space(), C=6, layers=1, in_channels=1)
     with pytest.raises(ValueError, match=r"the checkpoint .*search\.ckpt.* does not fit this model"):
         dc.load_checkpoint(ck, other)
+
+
+# ---------------------------------------------------------------- issue #25: the bad-input sweep's findings
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (
+            lambda: dc.Supernet(dc.nb_digits_space(), C=4, layers=1, in_channels=1, alpha_init_std=-1.0),
+            ValueError,
+            r"alpha_init_std must be a finite number >= 0, got -1\.0",
+        ),
+        (
+            lambda: dc.Supernet(
+                dc.nb_digits_space(), C=4, layers=1, in_channels=1, alpha_init_std=float("nan")
+            ),
+            ValueError,
+            "alpha_init_std must be a finite number",  # was NaN architecture parameters, silently
+        ),
+        (lambda: dc.make_op("nor_conv_3x3", 0), ValueError, r"C \(channels\) must be a positive int, got 0"),
+        (lambda: dc.cutout(torch.ones(2, 1, 8, 8), -1), ValueError, r"length must be an int >= 0"),
+        (lambda: dc.TensorLoader(None, torch.zeros(3)), TypeError, "x must be a torch.Tensor, got NoneType"),
+        (
+            lambda: dc.derive_genotype(_tiny().arch_weights(), dc.nb_digits_space(), topk=0),
+            ValueError,
+            r"topk must be >= 1",  # was a genotype without edges
+        ),
+    ],
+)
+def test_sweep_findings_are_clear_errors(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_derive_genotype_warns_about_non_finite_weights():
+    """An all-NaN weight matrix gave an arbitrary genotype without a word (a warning, so that a search run with
+    check_finite=False still ends with its result)."""
+    with pytest.warns(RuntimeWarning, match=r"weights\['normal'\] holds non-finite values"):
+        dc.derive_genotype({"normal": torch.full((3, 5), float("nan"))}, dc.nb_digits_space())
+
+
+def test_architect_optimiser_arguments_are_named():
+    model = dc.Supernet(dc.nb_digits_space(), C=4, layers=1, in_channels=1)
+    with pytest.raises(ValueError, match="arch_lr must be a number > 0"):
+        dc.Architect(model, arch_lr=float("nan"))
+    with pytest.raises(ValueError, match="arch_wd must be a number >= 0"):
+        dc.Architect(model, arch_wd=-1e-3)
+    for betas in [(0.5,), (0.5, 1.0), (-0.1, 0.9), "ab"]:
+        with pytest.raises(ValueError, match="arch_betas must be two numbers in"):
+            dc.Architect(model, arch_betas=betas)  # type: ignore[arg-type]

@@ -190,3 +190,17 @@ def test_float64_data_gets_the_dtype_policy_error():
         TypeError, match=r"x dtype torch\.float64 differs from the parameters' dtype torch\.float32"
     ):
         pt.perturbation_scores(_supernet(), _val(x), 0)
+
+
+def test_evaluate_weights_and_magnitude_genotype_check_their_arguments():
+    """Issue #25 sweep: weights of the wrong shape failed with "index 2 is out of bounds for dimension 0 with
+    size 2", and magnitude_genotype(nn.Linear) with an AttributeError."""
+    model = _supernet()
+    with pytest.raises(
+        ValueError, match=r"weights\['normal'\] must have shape \(3, 5\) \(num_edges, num_ops\), got \(2, 5\)"
+    ):
+        pt.evaluate_weights(model, _val(), {"normal": torch.full((2, 5), 0.2)})
+    with pytest.raises(ValueError, match=r"weights has cell type 'reduce'; the model's are \['normal'\]"):
+        pt.evaluate_weights(model, _val(), {"reduce": torch.full((3, 5), 0.2)})
+    with pytest.raises(TypeError, match="model must be a darts_core.Supernet, got Linear"):
+        pt.magnitude_genotype(torch.nn.Linear(2, 2))  # type: ignore[arg-type]

@@ -202,3 +202,15 @@ def test_wrong_ranks_and_options():
     assert net(torch.randn(0, 4), torch.rand(0, 3, 1)).shape == (0, 3)  # an empty batch: an empty answer
     with pytest.raises(TypeError, match="unexpected keyword"):
         fit(net, DATA, iterations=1, shuffle=True)  # type: ignore[call-arg]
+
+
+# ---------------------------------------------------------------- issue #25: the bad-input sweep's findings
+
+
+def test_sweep_findings_are_clear_errors():
+    with pytest.raises(TypeError, match="stacked must be a bool, got str 'yes'"):
+        DeepONet([4, 8], [1, 8], stacked="yes")  # was taken as True
+    with pytest.raises(TypeError, match="bias must be a bool"):
+        DeepONet([4, 8], [1, 8], bias="no")
+    with pytest.raises(ValueError, match=r"p \(the number of stacked nets\) must be an int >= 1, got 0"):
+        StackedMLP(4, [8], 0)  # was a net with an empty output

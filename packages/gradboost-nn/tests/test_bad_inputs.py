@@ -107,3 +107,19 @@ def test_set_override_is_checked_against_the_study(capsys):
     with pytest.raises(SystemExit):
         main(["--preset", "quick", "--set", "compare.n_folds=1", "--out", "unused.json"])
     assert "compare.n_folds must be >= 2" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- issue #25: the bad-input sweep's findings
+
+
+def test_base_learner_checks_its_data_and_size():
+    X, R = torch.randn(20, 3, dtype=torch.float64), torch.randn(20, 1, dtype=torch.float64)
+    gen = torch.Generator().manual_seed(0)
+    with pytest.raises(ValueError, match="n_units must be an int >= 1, got 0"):
+        fit_shallow_net(X, R, n_units=0, generator=gen)  # was a network without hidden units
+    with pytest.raises(ValueError, match="X and R must have the same number of rows, got 20 and 5"):
+        fit_shallow_net(X, R[:5], n_units=2, generator=gen)  # was "The size of tensor a (20) must match ..."
+    R_nan = R.clone()
+    R_nan[3] = float("nan")
+    with pytest.raises(ValueError, match="X and R must be finite"):
+        fit_shallow_net(X, R_nan, n_units=2, generator=gen)  # was a NaN network, silently

@@ -91,3 +91,9 @@ def test_stacked_mlp_refuses_unknown_init_and_wrong_seed_count():
         StackedMLP(n_models=1, init="xavier")
     with pytest.raises(ValueError, match="seeds must have n_models=2"):
         StackedMLP(n_models=2, seeds=[0])
+
+
+def test_functional_refuses_none_by_name():
+    """Issue #25 sweep: add_gradient_noise_(None, std) failed with "'NoneType' object is not iterable"."""
+    with pytest.raises(TypeError, match="parameters must be an iterable of tensors .* got NoneType"):
+        add_gradient_noise_(None, 1.0)  # type: ignore[arg-type]

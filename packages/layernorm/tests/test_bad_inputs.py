@@ -160,3 +160,14 @@ def test_wrong_rank_and_unknown_options():
         ln.from_torch(torch.nn.LSTM(3, 8), foo=1)
     with pytest.raises(TypeError, match="unexpected keyword"):
         ln.LayerNormLSTMCell(3, 8, foo=1)  # type: ignore[call-arg]
+
+
+# ---------------------------------------------------------------- issue #25: the bad-input sweep's findings
+
+
+@pytest.mark.parametrize("cls", [ln.LayerNormLSTM, ln.LayerNormGRU, ln.LayerNormRNN])
+@pytest.mark.parametrize("flag", ["batch_first", "bidirectional", "bias"])
+def test_boolean_flags_must_be_bools(cls, flag):
+    """A truthy string (batch_first='no') was taken as True without a word."""
+    with pytest.raises(TypeError, match=rf"{flag} must be a bool, got str 'no'"):
+        cls(3, 8, **{flag: "no"})

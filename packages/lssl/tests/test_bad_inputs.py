@@ -211,3 +211,36 @@ def test_unknown_options_and_shapes_in_the_models():
         gru(torch.randn(3, 7, 4))
     with pytest.raises(TypeError, match="unexpected keyword"):
         lssl.LSSL(d_model=3, foo=1)  # type: ignore[call-arg]
+
+
+# ---------------------------------------------------------------- issue #25: the bad-input sweep's findings
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (
+            lambda: lssl.LSSL(d_model=3, d_state=4, alpha=1.5),
+            r"alpha \(the GBT parameter\) must be a number in \[0, 1\]",
+        ),
+        (lambda: lssl.LSSL(d_model=3, d_state=4, alpha=float("nan")), r"alpha \(the GBT parameter\)"),
+        (lambda: lssl.hippo("lagt", 4, beta=-1.0), r"beta must be a finite number > 0"),
+        (lambda: discretize(*lssl.hippo("legs", 3), 0.0), r"dt must be a finite step > 0, got 0\.0"),
+        (lambda: discretize(*lssl.hippo("legs", 3), -0.1), r"dt must be a finite step > 0"),
+        (lambda: discretize(*lssl.hippo("legs", 3), 0.1, "gbt", alpha=2.0), r"alpha \(the GBT parameter\)"),
+        (
+            lambda: lssl.causal_conv(torch.randn(2, 3, 16), torch.randn(4, 16)),
+            r"u \(\.\.\., L\) and k \(\.\.\., L\) must broadcast",
+        ),
+        (lambda: lssl.param_groups(lssl.LSSL(d_model=3, d_state=4), -1.0), r"lr must be a finite number > 0"),
+        (
+            lambda: lssl.param_groups(lssl.LSSL(d_model=3, d_state=4), 1e-3, weight_decay=-1.0),
+            "weight_decay must be",
+        ),
+    ],
+)
+def test_sweep_findings_are_clear_errors(make, match):
+    """Each was accepted without a word (a negative dt or alpha outside [0, 1] gives an unstable recurrence) or
+    failed inside torch ("The size of tensor a (3) must match the size of tensor b (4)")."""
+    with pytest.raises(ValueError, match=match):
+        make()

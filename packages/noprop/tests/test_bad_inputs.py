@@ -220,3 +220,20 @@ def test_empty_batches_and_wrong_ranks():
         small_dt(T=2).fit(x, y[:, None])
     with pytest.raises(TypeError, match="unexpected keyword"):
         model.fit(x, y, shuffle=True)
+
+
+# ---------------------------------------------------------------- issue #25: the bad-input sweep's findings
+
+
+def test_sweep_findings_are_clear_errors():
+    with pytest.raises(ValueError, match="num_classes must be an int >= 2, got 1"):
+        noprop.NoPropDT(num_classes=1, T=2, block_factory=lambda: noprop.DenoiseBlockMLP(6, 1, 1, hidden=8))
+    x, y = toy(n=16)
+    with pytest.raises(ValueError, match="seed must be an int >= 0, got '0'"):
+        small_dt(T=2).fit(x, y, batch_size=8, seed="0")  # was seeded from the string's hash, silently
+    with pytest.raises(ValueError, match="ce_weight must be a finite number >= 0, got nan"):
+        noprop.NoPropFM(
+            block=noprop.TimeBlockMLP(5, 3, 3, hidden=8, out_features=3),
+            num_classes=3,
+            ce_weight=float("nan"),
+        )

@@ -140,3 +140,9 @@ def test_command_line_override_is_validated(capsys):
     with pytest.raises(SystemExit):
         main(["--preset", "quick", "--set", "grf.n=1", "--no-progress"])
     assert "grf.n must be an int >= 2" in capsys.readouterr().err
+
+
+def test_piecewise_constant_refuses_nan():
+    """Issue #25 sweep: NaN >= 0 is False, so a NaN in the field silently became the negative value."""
+    with pytest.raises(ValueError, match="field must be finite, got 1 NaN or inf values"):
+        pde_data.piecewise_constant(np.array([[np.nan, 1.0]]))

@@ -8,6 +8,8 @@ from regneuralde import (
     ExponentialLambda,
     NeuralODE,
     NeuralSDE,
+    TimeConcatMLP,
+    combined_regularizer,
     error_regularizer,
     solve_ivp,
     solve_sde,
@@ -126,3 +128,62 @@ def test_set_override_is_checked_against_the_study(capsys):
     with pytest.raises(SystemExit):
         main(["--preset", "quick", "--set", "spiral.iters=0", "--out", "unused.json"])
     assert "spiral.iters must be >= 1" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- issue #25: the bad-input sweep's findings
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"rtol": 0.0}, "rtol must be > 0"),
+        ({"atol": -1.0}, "atol must be >= 0"),
+        ({"method": "rk4"}, "method must be one of"),
+        ({"controller": "pid"}, "controller must be one of"),
+        ({"reduction": "median"}, "reduction must be None or one of"),
+        ({"t_span": (0.0,)}, r"t_span must be a pair of finite numbers"),
+        ({"t_span": (0.0, float("nan"))}, r"t_span must be a pair of finite numbers"),
+        ({"max_steps": 0}, "max_steps must be a positive int"),
+    ],
+)
+def test_neural_ode_options_are_checked_at_construction(kwargs, match):
+    """They were accepted and failed (or were ignored) only at the first forward pass."""
+    with pytest.raises(ValueError, match=match):
+        NeuralODE(torch.nn.Linear(2, 2), **kwargs)
+
+
+def test_sde_and_regularizer_arguments_are_checked():
+    drift, diff = (lambda t, z: -z), (lambda t, z: 0.1 * z)
+    with pytest.raises(ValueError, match="rtol must be > 0"):
+        NeuralSDE(torch.nn.Identity(), torch.nn.Identity(), rtol=0.0)
+    with pytest.raises(ValueError, match="give bm or generator, not both"):
+        solve_sde(
+            drift,
+            diff,
+            torch.ones(2, dtype=D),
+            (0.0, 1.0),
+            bm=BrownianPath(0.0, (2,)),
+            generator=torch.Generator(),
+        )
+    with pytest.raises(TypeError, match="dtype must be a floating-point torch.dtype"):
+        BrownianPath(0.0, (2,), dtype=torch.long)
+    with pytest.raises(ValueError, match="step must be an int >= 0, got -1"):
+        ExponentialLambda(100.0, 10.0, 10)(-1)
+    _, stats = solve_ivp(lambda t, z: -z, torch.ones(2, dtype=D), (0.0, 1.0))
+    with pytest.raises(ValueError, match="stiff_weight must be a number >= 0"):
+        combined_regularizer(stats, -1.0)
+    with pytest.raises(TypeError, match="stats must be the SolverStats or SDEStats"):
+        error_regularizer(None)
+    with pytest.raises(ValueError, match="dim must be a positive int, got 0"):
+        TimeConcatMLP(0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
+def test_neural_ode_state_dtype_must_match_the_vector_field(dtype):
+    """A float32 state into a float64 model failed inside torch ("mat1 and mat2 must have the same dtype")."""
+    node = NeuralODE(TimeConcatMLP(3, 8)).double()
+    with pytest.raises(
+        TypeError, match=rf"z0 dtype {dtype} differs from the parameters' dtype torch.float64.*z0\.to"
+    ):
+        node(torch.ones(2, 3, dtype=dtype))
+    assert node(torch.ones(2, 3, dtype=D))[0].dtype == D  # the matching dtype works

@@ -137,3 +137,34 @@ def test_bad_override_is_refused_with_the_field_name(capsys):
     with pytest.raises(SystemExit):
         reproduce.main(["--preset", "quick", "--set", "kernel.dim=0", "--no-progress"])
     assert "kernel.dim" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- issue #25: the bad-input sweep's findings
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16])
+def test_relu_features_cast_a_floating_input_like_urf_features(dtype):
+    """One dtype policy for every feature map: a floating input of another dtype is cast to the buffers' dtype
+    (URFFeatures did; ReLUFeatures failed inside torch with "expected m1 and m2 to have the same dtype")."""
+    x = torch.randn(3, 4)
+    fmap = snnk.ReLUFeatures(4, 8, seed=0)
+    out = fmap(x.to(dtype))
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out, fmap(x.to(dtype).float()))
+    layer = snnk.SNNKLinear(4, 2, 4)
+    assert layer(x.to(dtype)).dtype == torch.float32
+    adapter = snnk.SNNKAdapter(4, 4)
+    assert torch.isfinite(adapter(x.to(dtype))).all()
+
+
+def test_feature_maps_refuse_integer_inputs_and_bad_sizes():
+    with pytest.raises(TypeError, match="x must be a floating-point tensor, got dtype torch.int64"):
+        snnk.ReLUFeatures(4, 8, seed=0)(torch.ones(2, 4, dtype=torch.long))
+    with pytest.raises(TypeError, match="x must be a floating-point tensor"):
+        snnk.SNNKLinear(4, 2, 4)(torch.ones(2, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match="rows must be >= 1, got 0"):
+        snnk.gaussian_random_matrix(0, 3)
+    with pytest.raises(ValueError, match="max_degree must be >= 0, got -1"):
+        snnk.tanh_coefficients(-1)  # was an empty list, silently
+    with pytest.raises(ValueError, match="max_degree must be >= 0"):
+        snnk.gelu_coefficients(-1)

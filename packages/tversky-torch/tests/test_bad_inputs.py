@@ -228,3 +228,22 @@ def test_reproduce_checks_transformers_before_any_study_runs(monkeypatch, tmp_pa
     assert set(reproduce.STUDIES["lm"].requires) >= {"transformers"}
     for name in ("digits", "frozen", "data_domain"):  # the digits data come from scikit-learn
         assert "sklearn" in reproduce.STUDIES[name].requires
+
+
+# ---------------------------------------------------------------- issue #25: the bad-input sweep's findings
+
+
+def test_sweep_findings_are_clear_errors():
+    with pytest.raises(ValueError, match="normalize must be a bool, got str 'yes'"):
+        TverskyOptions(normalize="yes")  # was taken as True
+    with pytest.raises(ValueError, match="exact_per_feature must be a bool"):
+        TverskyOptions().replace(exact_per_feature="no")
+    x, p, f = torch.randn(2, 3), torch.randn(4, 3), torch.randn(5, 3)
+    with pytest.raises(ValueError, match="alpha must be a finite float, got nan"):
+        TF.tversky_similarity(x, p, f, float("nan"))  # was an all-NaN similarity
+    with pytest.raises(
+        TypeError, match=r"x, y and features must share one dtype, got x torch\.float64.*\.to\("
+    ):
+        TF.tversky_similarity(x.double(), p, f)  # was "expected m1 and m2 to have the same dtype"
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # autocast mixes dtypes by design: still accepted
+        assert torch.isfinite(TF.tversky_similarity(x.bfloat16(), p, f).float()).all()

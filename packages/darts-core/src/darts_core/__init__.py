@@ -7,11 +7,8 @@ studies, the table builder) needs the ``reproduce`` extra."""
 from darts_core.bench import NBDigits
 from darts_core.bilevel import (
     Architect,
-    Searchable,
-    SearchableSupernet,
     SearchResult,
     SearchState,
-    check_searchable,
     evaluate,
     load_checkpoint,
     save_checkpoint,
@@ -30,6 +27,7 @@ from darts_core.genotype import Genotype, SelectionRule, darts_rule, derive_geno
 from darts_core.loader import TensorLoader
 from darts_core.mixed import MixedOp, sparse_weighted_sum, weighted_sum
 from darts_core.ops import OPS, PARAMETER_FREE, FactorizedReduce, Identity, make_op, register_op
+from darts_core.searchable import Searchable, SearchableSupernet, check_searchable
 from darts_core.spaces import (
     DARTS_PRIMITIVES,
     DARTS_SPACE,

@@ -28,9 +28,9 @@ import dataclasses
 import math
 import numbers
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -47,54 +47,9 @@ from darts_core._random import (
 )
 from darts_core.genotype import Genotype, SelectionRule
 from darts_core.loader import check_batch, check_finite_loader
+from darts_core.searchable import check_searchable
 
 Batch = tuple[torch.Tensor, torch.Tensor]
-
-
-@runtime_checkable
-class Searchable(Protocol):
-    """What :class:`Architect` needs of a model: an ``nn.Module`` that splits its parameters into the architecture
-    α and the weights w. :class:`Supernet` is one; so is any supernet that is not built of DARTS cells (FBNet's
-    layer-wise space, ProxylessNAS' MBConv space, two networks sharing one α as in RARTS). :func:`search`
-    also needs ``arch_weights()`` and ``genotype(rule)`` (see :class:`SearchableSupernet`). A module whose
-    genotype is not a cell :class:`~darts_core.Genotype` defines ``parse_genotype(text)`` (the inverse of ``str``)
-    so that :func:`load_checkpoint` can read its history back."""
-
-    def arch_parameters(self) -> list[nn.Parameter]: ...
-
-    def named_weight_parameters(self) -> Iterator[tuple[str, nn.Parameter]]: ...
-
-    def weight_parameters(self) -> list[nn.Parameter]: ...
-
-
-@runtime_checkable
-class SearchableSupernet(Searchable, Protocol):
-    """What :func:`search` needs on top of :class:`Searchable`: the op weights per α tensor (for the history)
-    and the derived architecture."""
-
-    def arch_weights(self) -> dict[str, torch.Tensor]: ...
-
-    def genotype(self, rule: Any = None) -> Any: ...
-
-
-def check_searchable(model: Any, name: str = "model", *, supernet: bool = False) -> None:
-    """Refuse (``TypeError``) a DDP wrapper or a model lacking the :class:`Searchable` (or, with ``supernet``,
-    :class:`SearchableSupernet`) methods, naming what is missing."""
-    if isinstance(model, nn.parallel.DistributedDataParallel):
-        raise TypeError(
-            f"pass the plain {name}, not a DDP wrapper: gradients are averaged over ranks explicitly"
-        )
-    need = ["arch_parameters", "named_weight_parameters", "weight_parameters"]
-    if supernet:
-        need += ["arch_weights", "genotype"]
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"{name} must be a Supernet or another nn.Module, got {type(model).__name__}")
-    missing = [f"{m}()" for m in need if not callable(getattr(model, m, None))]
-    if missing:
-        raise TypeError(
-            f"{name} must be a Supernet or an nn.Module with {', '.join(f'{m}()' for m in need)}; "
-            f"{type(model).__name__} lacks {', '.join(missing)}"
-        )
 
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -163,8 +118,17 @@ class Architect:
         check_searchable(model)
         if order not in (1, 2):
             raise ValueError(f"order must be 1 or 2, got {order!r}")
-        if arch_lr <= 0:
-            raise ValueError(f"arch_lr must be > 0, got {arch_lr}")
+        check_positive("arch_lr", arch_lr)
+        check_positive("arch_wd", arch_wd, allow_zero=True)
+        betas_ok = (
+            isinstance(arch_betas, (tuple, list))
+            and len(arch_betas) == 2
+            and all(
+                isinstance(b, numbers.Real) and not isinstance(b, bool) and 0 <= b < 1 for b in arch_betas
+            )
+        )
+        if not betas_ok:
+            raise ValueError(f"arch_betas must be two numbers in [0, 1), got {arch_betas!r}")
         if hvp not in ("finite_difference", "exact"):
             raise ValueError(f"hvp must be 'finite_difference' or 'exact', got {hvp!r}")
         if hvp_radius <= 0:

@@ -36,7 +36,9 @@ def drop_path(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
 
 def cutout(x: torch.Tensor, length: int, generator: torch.Generator | None = None) -> torch.Tensor:
     """Cutout (DeVries & Taylor, 2017): zero one ``length`` x ``length`` square per image (centre uniform, clipped)."""
-    if length <= 0:
+    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+        raise ValueError(f"length must be an int >= 0 (0: no cutout), got {length!r}")
+    if length == 0:
         return x
     n, _, h, w = x.shape
     cy = torch.randint(0, h, (n,), generator=generator).to(x.device)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -275,12 +276,22 @@ def derive_genotype(
         raise ValueError(f"weights must be a mapping with a 'normal' entry, got {type(weights).__name__}")
     excl = tuple(space.exclude if exclude is None else exclude)
     k = space.topk if topk == "space" else topk
-    if k is not None and not isinstance(k, int):
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int)):
         raise TypeError(f"topk must be an int, None or 'space', got {topk!r}")
+    if k is not None and k < 1:
+        raise ValueError(f"topk must be >= 1 (edges kept per node; None keeps all), got {k}")
     cells = {}
     for name, w in weights.items():
         if tuple(w.shape) != space.alpha_shape:
             raise ValueError(f"weights[{name!r}] has shape {tuple(w.shape)}, expected {space.alpha_shape}")
+        # a warning, not an error: a search run with check_finite=False still ends with its result
+        if not bool(torch.isfinite(w).all()):
+            warnings.warn(
+                f"weights[{name!r}] holds non-finite values (NaN or inf): the ranking of edges and ops is "
+                "arbitrary; check the architecture parameters (a search on NaN data?)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         cells[name] = _derive_cell(w, space, excl, k)
     concat = space.concat if space.output == "concat" else None
     return Genotype(

@@ -27,6 +27,9 @@ class TensorLoader:
         drop_last: bool = False,
         seed: int | None = None,
     ) -> None:
+        for name, t in (("x", x), ("y", y)):
+            if not isinstance(t, torch.Tensor):
+                raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
         if len(x) != len(y):
             raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
         if not isinstance(batch_size, int) or batch_size < 1:

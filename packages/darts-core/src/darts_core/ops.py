@@ -187,6 +187,8 @@ def make_op(name: str, C: int, stride: int = 1, affine: bool = True) -> nn.Modul
         raise KeyError(f"unknown primitive {name!r}; registered ops: {sorted(OPS)}")
     if stride not in (1, 2):
         raise ValueError(f"stride must be 1 or 2, got {stride}")
+    if isinstance(C, bool) or not isinstance(C, int) or C < 1:
+        raise ValueError(f"C (channels) must be a positive int, got {C!r}")
     if name == "skip_connect" and stride == 2 and C % 2 != 0:
         raise ValueError(f"FactorizedReduce needs even channels: skip_connect with stride 2 got C={C}")
     return OPS[name](C, stride, affine)

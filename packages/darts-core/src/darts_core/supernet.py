@@ -18,6 +18,7 @@ perturbation-based selection, probing, progressive discretisation); ``weight_tra
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
@@ -261,6 +262,10 @@ class Supernet(_Macro):
             affine=False,
         )
         self.weight_transform = weight_transform
+        if isinstance(alpha_init_std, bool) or not isinstance(alpha_init_std, (int, float)):
+            raise TypeError(f"alpha_init_std must be a number >= 0, got {alpha_init_std!r}")
+        if not math.isfinite(alpha_init_std) or alpha_init_std < 0:
+            raise ValueError(f"alpha_init_std must be a finite number >= 0, got {alpha_init_std!r}")
         self.alpha_init_std = float(alpha_init_std)
         self.alphas = nn.ParameterDict(
             {name: nn.Parameter(alpha_init_std * torch.randn(*space.alpha_shape)) for name in self.cell_types}

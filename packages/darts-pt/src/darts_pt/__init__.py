@@ -18,6 +18,8 @@ __version__ = "0.1.0"
 
 def magnitude_genotype(model: Supernet) -> Genotype:
     """The baseline DARTS selection (argmax of softmax(α), the space's own rule): ``model.genotype()``."""
+    if not isinstance(model, Supernet):
+        raise TypeError(f"model must be a darts_core.Supernet, got {type(model).__name__}")
     return model.genotype()
 
 

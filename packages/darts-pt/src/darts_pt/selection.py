@@ -30,6 +30,20 @@ def check_metric(metric: str) -> str:
     return metric
 
 
+def check_weights(model: Supernet, weights: object) -> None:
+    """``ValueError`` unless ``weights`` maps cell types of ``model`` to ``(num_edges, num_ops)`` tensors."""
+    if not isinstance(weights, Mapping):
+        raise TypeError(f"weights must be a mapping {{cell_type: tensor}}, got {type(weights).__name__}")
+    shape = tuple(model.space.alpha_shape)
+    for name, w in weights.items():
+        if name not in model.cell_types:
+            raise ValueError(f"weights has cell type {name!r}; the model's are {list(model.cell_types)}")
+        if not isinstance(w, torch.Tensor) or tuple(w.shape) != shape:
+            raise ValueError(
+                f"weights[{name!r}] must have shape {shape} (num_edges, num_ops), got {tuple(getattr(w, 'shape', ()))}"
+            )
+
+
 def check_supernet(model: object) -> Supernet:
     """``TypeError`` unless ``model`` is a darts-core :class:`~darts_core.Supernet` (``forward(x, weights=...)``)."""
     if not isinstance(model, Supernet):
@@ -98,6 +112,8 @@ def evaluate_weights(
     """
     if bn_mode not in ("train", "eval"):
         raise ValueError(f"bn_mode must be 'train' or 'eval', got {bn_mode!r}")
+    check_supernet(model)
+    check_weights(model, weights)
     was_training = model.training
     device = next(model.parameters()).device
     tot_loss = tot_correct = 0.0

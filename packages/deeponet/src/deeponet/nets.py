@@ -95,6 +95,8 @@ class StackedMLP(nn.Module):
         self, in_dim: int, hidden: Sequence[int], p: int, *, activation: str = "relu", last_bias: bool = True
     ) -> None:
         super().__init__()
+        if isinstance(p, bool) or not isinstance(p, int) or p < 1:
+            raise ValueError(f"p (the number of stacked nets) must be an int >= 1, got {p!r}")
         sizes = _check_sizes("branch sizes", [in_dim, *hidden, 1])
         self.p, self._act, self.last_bias = p, _activation(activation), last_bias
         self.weights = nn.ParameterList()
@@ -146,6 +148,9 @@ class DeepONet(nn.Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
+        for flag, value in (("stacked", stacked), ("bias", bias)):
+            if not isinstance(value, bool):  # a truthy string such as "no" would silently mean True
+                raise TypeError(f"{flag} must be a bool, got {type(value).__name__} {value!r}")
         branch_sizes, trunk_sizes = (
             _check_sizes("branch_sizes", branch_sizes),
             _check_sizes("trunk_sizes", trunk_sizes),

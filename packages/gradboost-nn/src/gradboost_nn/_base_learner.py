@@ -241,6 +241,17 @@ def fit_shallow_net(
     weights as a CPU fit) and moved to ``X``'s device and dtype.
     """
     activation_fn(activation)  # validates the name
+    if isinstance(n_units, bool) or not isinstance(n_units, int) or n_units < 1:
+        raise ValueError(f"n_units must be an int >= 1, got {n_units!r}")
+    for name, t in (("X", X), ("R", R)):
+        if not isinstance(t, torch.Tensor) or t.dim() != 2:
+            raise ValueError(
+                f"{name} must be a 2-d tensor (n, features), got {getattr(t, 'shape', type(t).__name__)}"
+            )
+    if X.shape[0] != R.shape[0]:
+        raise ValueError(f"X and R must have the same number of rows, got {X.shape[0]} and {R.shape[0]}")
+    if not (bool(torch.isfinite(X).all()) and bool(torch.isfinite(R).all())):
+        raise ValueError("X and R must be finite: NaN or inf would poison the fitted network")
     d, out = X.shape[1], R.shape[1]
     w1, b1 = glorot_uniform(d, n_units, activation, generator, X.dtype)
     w2, b2 = glorot_uniform(n_units, out, activation, generator, X.dtype)

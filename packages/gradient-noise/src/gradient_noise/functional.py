@@ -78,6 +78,10 @@ def add_gradient_noise_(
         raise ValueError(f"std must be a non-negative finite float, got {std!r}")
     if isinstance(parameters, torch.Tensor):
         parameters = [parameters]
+    if not isinstance(parameters, Iterable):
+        raise TypeError(
+            f"parameters must be an iterable of tensors (or one tensor), got {type(parameters).__name__}"
+        )
     groups = _group_grads(parameters)
     if std == 0:
         return

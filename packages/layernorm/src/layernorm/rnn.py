@@ -71,6 +71,9 @@ class _LayerNormRNNBase(nn.Module):
         super().__init__()
         if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 1:
             raise ValueError(f"num_layers must be a positive int, got {num_layers!r}")
+        for flag, value in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional)):
+            if not isinstance(value, bool):  # a truthy string such as "no" would silently mean True
+                raise TypeError(f"{flag} must be a bool, got {type(value).__name__} {value!r}")
         if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         if dropout > 0 and num_layers == 1:

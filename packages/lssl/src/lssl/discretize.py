@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 METHODS = ("bilinear", "gbt", "zoh", "euler", "backward_euler")
@@ -33,6 +35,10 @@ def discretize(
         raise ValueError(f"A must be square (..., N, N), got shape {tuple(A.shape)}")
     if B.shape[-1] != A.shape[-1]:
         raise ValueError(f"B must be (..., N) with N={A.shape[-1]}, got shape {tuple(B.shape)}")
+    if isinstance(dt, (int, float)) and not (math.isfinite(dt) and dt > 0):
+        raise ValueError(f"dt must be a finite step > 0, got {dt!r}")
+    if method == "gbt" and not (isinstance(alpha, (int, float)) and 0.0 <= alpha <= 1.0):
+        raise ValueError(f"alpha (the GBT parameter) must be in [0, 1], got {alpha!r}")
     dt_t = torch.as_tensor(dt, dtype=A.dtype, device=A.device)
     N = A.shape[-1]
     eye = torch.eye(N, dtype=A.dtype, device=A.device)

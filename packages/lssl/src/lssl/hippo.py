@@ -41,6 +41,8 @@ def hippo(
     _check_n(N)
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not (math.isfinite(beta) and beta > 0):
+        raise ValueError(f"beta must be a finite number > 0, got {beta!r}")
     n = torch.arange(N, dtype=torch.float64)
     r = torch.sqrt(2 * n + 1)
     if measure == "legs":

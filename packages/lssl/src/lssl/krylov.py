@@ -55,6 +55,13 @@ def causal_conv(u: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     L = u.shape[-1]
     if k.shape[-1] != L:
         raise ValueError(f"kernel length must equal sequence length {L}, got {k.shape[-1]}")
+    try:
+        torch.broadcast_shapes(u.shape, k.shape)
+    except RuntimeError:
+        raise ValueError(
+            f"u (..., L) and k (..., L) must broadcast (e.g. u (B, H, L), k (H, L)), got shapes "
+            f"{tuple(u.shape)} and {tuple(k.shape)}"
+        ) from None
     out_dtype = torch.promote_types(u.dtype, k.dtype)
     if u.numel() == 0 or k.numel() == 0:  # an empty batch: an empty answer (the FFT libraries refuse size 0)
         shape = torch.broadcast_shapes(u.shape, k.shape)

@@ -146,6 +146,8 @@ class LSSL(nn.Module):
             raise ValueError(f"dt_max must be >= dt_min={dt_min}, got {dt_max!r}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"alpha (the GBT parameter) must be a number in [0, 1], got {alpha!r}")
         self.d_model, self.d_state, self.channels = H, N, M
         self.measure, self.learn_A, self.learn_dt = measure, learn_A, bool(learn_dt)
         self.dt_min, self.dt_max, self.dt_init = float(dt_min), float(dt_max), dt_init
@@ -388,6 +390,10 @@ class LSSL(nn.Module):
 def param_groups(model: nn.Module, lr: float, weight_decay: float = 0.0) -> list[dict[str, Any]]:
     """Optimizer parameter groups: A's parameters at ``transition_lr`` and ``log dt`` at ``dt_lr``, both without
     weight decay (official training recipe), the rest at ``lr`` / ``weight_decay``."""
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not weight_decay >= 0:
+        raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}")
     default: list[nn.Parameter] = []
     special: dict[tuple[float, float], list[nn.Parameter]] = {}
     for p in model.parameters():

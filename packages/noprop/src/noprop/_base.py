@@ -159,7 +159,7 @@ class NoPropBase(nn.Module):
     trained: torch.Tensor
 
     def _init_common(self, num_classes: int, embedding: LabelEmbedding | None) -> None:
-        check_positive_int("num_classes", num_classes)
+        check_positive_int("num_classes", num_classes, 2)  # one class leaves nothing to denoise or predict
         if embedding is None:
             embedding = LabelEmbedding(num_classes)
         if not isinstance(embedding, LabelEmbedding):

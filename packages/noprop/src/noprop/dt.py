@@ -314,6 +314,7 @@ class NoPropDT(NoPropBase):
         if not isinstance(order, str) and sorted(order) != list(range(1, self.T + 1)):
             raise ValueError(f"an explicit order must be a permutation of 1..{self.T}, got {list(order)}")
         if seed is not None:
+            check_positive_int("seed", seed, 0)
             for t in range(1, self.T + 1):
                 self.rng.reset(("block", t), block_seed(seed, t))
         shuffler = random.Random(seed)

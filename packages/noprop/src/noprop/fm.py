@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -40,8 +42,12 @@ class NoPropFM(SingleNetworkNoProp):
         super().__init__()
         if not isinstance(block, nn.Module):
             raise TypeError(f"block must be an nn.Module, got {type(block).__name__}")
-        if ce_weight < 0:
-            raise ValueError(f"ce_weight must be >= 0, got {ce_weight}")
+        if (
+            isinstance(ce_weight, bool)
+            or not isinstance(ce_weight, (int, float))
+            or not 0 <= ce_weight < math.inf
+        ):
+            raise ValueError(f"ce_weight must be a finite number >= 0, got {ce_weight!r}")
         check_positive_int("n_steps", n_steps)
         self._init_common(num_classes, embedding)
         out = getattr(block, "out_features", self.embedding.dim)

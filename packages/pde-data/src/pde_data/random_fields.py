@@ -346,4 +346,7 @@ def piecewise_constant(field: np.ndarray, *, positive: float = 12.0, negative: f
     """FNO's Darcy coefficient ``psi(field)``: ``positive`` where ``field >= 0``, ``negative`` elsewhere (paper: 12, 3)."""
     positive = check_real("positive", positive, positive=True)
     negative = check_real("negative", negative, positive=True)
-    return np.where(np.asarray(field) >= 0, positive, negative)
+    field = np.asarray(field)
+    if not np.isfinite(field).all():  # NaN >= 0 is False: a NaN would silently become the negative value
+        raise ValueError(f"field must be finite, got {int((~np.isfinite(field)).sum())} NaN or inf values")
+    return np.where(field >= 0, positive, negative)

@@ -6,8 +6,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from regneuralde.regularizers import combined_regularizer, error_regularizer, stiffness_regularizer
-from regneuralde.solver import DENSE, SolverStats, solve_ivp
+from regneuralde.regularizers import (
+    REDUCTIONS,
+    combined_regularizer,
+    error_regularizer,
+    stiffness_regularizer,
+)
+from regneuralde.solver import DENSE, SolverStats, check_options, solve_ivp
 
 REGULARIZE = (None, "error", "stiffness", "error_stiffness")
 
@@ -17,6 +22,9 @@ class TimeConcatMLP(nn.Module):
 
     def __init__(self, dim: int, hidden: int = 100) -> None:
         super().__init__()
+        for name, v in (("dim", dim), ("hidden", hidden)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be a positive int, got {v!r}")
         self.l1 = nn.Linear(dim + 1, hidden)
         self.l2 = nn.Linear(hidden + 1, dim)
 
@@ -64,8 +72,11 @@ class NeuralODE(nn.Module):
             raise ValueError(f"regularize must be one of {REGULARIZE}, got {regularize!r}")
         if dense not in DENSE:
             raise ValueError(f"dense must be one of {DENSE}, got {dense!r}")
-        if not t_span[1] > t_span[0]:
-            raise ValueError(f"t_span must be increasing, got {t_span}")
+        check_options(
+            t_span=t_span, rtol=rtol, atol=atol, max_steps=max_steps, method=method, controller=controller
+        )
+        if reduction is not None and reduction not in REDUCTIONS:
+            raise ValueError(f"reduction must be None or one of {REDUCTIONS}, got {reduction!r}")
         if not 0 <= steer_b < t_span[1] - t_span[0]:
             raise ValueError(f"steer_b must be in [0, t1 - t0), got {steer_b}")
         self.func = func
@@ -79,6 +90,18 @@ class NeuralODE(nn.Module):
         self, z0: torch.Tensor, t_eval: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, SolverStats]:
         """Returns ``(z, reg, stats)``: ``z`` at ``t1`` (or at every ``t_eval``), the regulariser (0 if disabled)."""
+        param = next((p for p in self.func.parameters() if p.is_floating_point()), None)
+        if (
+            isinstance(z0, torch.Tensor)
+            and z0.is_floating_point()
+            and param is not None
+            and z0.dtype != param.dtype
+        ):
+            # one dtype policy, as torch layers: the state's dtype must be the vector field's
+            raise TypeError(
+                f"z0 dtype {z0.dtype} differs from the parameters' dtype {param.dtype}: convert the input with "
+                f"z0.to({param.dtype}) or the model with .to({z0.dtype})"
+            )
         t0, t1 = self.t_span
         if self.training and self.steer_b > 0 and t_eval is None:
             t1 = t1 + (2 * float(torch.rand(())) - 1) * self.steer_b

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
@@ -30,8 +31,16 @@ def _reduce(x: torch.Tensor, reduction: str) -> torch.Tensor:
     return x.sum() if reduction == "sum" else x.max()
 
 
+def _check_stats(stats: object, name: str = "stats") -> None:
+    if not all(hasattr(stats, a) for a in ("eest", "h")):
+        raise TypeError(
+            f"{name} must be the SolverStats or SDEStats a solve returned, got {type(stats).__name__}"
+        )
+
+
 def error_regularizer(stats: SolverStats | SDEStats, reduction: str = "mean") -> torch.Tensor:
     """ERNODE: ``agg_j EEst_j * h_j`` (differentiable through the solver's stages); also for SDE solves."""
+    _check_stats(stats)
     return _reduce(stats.eest * stats.h, reduction)
 
 
@@ -39,6 +48,7 @@ def stiffness_regularizer(
     stats: SolverStats, reduction: str = "max", multiply_by_dt: bool = False
 ) -> torch.Tensor:
     """SRNODE: ``agg_j S_j / stability_size`` (``multiply_by_dt`` uses ``S_j * h_j`` as a code comment suggests)."""
+    _check_stats(stats)
     s = stats.stiffness / stats.tableau.stability_size
     return _reduce(s * stats.h if multiply_by_dt else s, reduction)
 
@@ -47,6 +57,9 @@ def combined_regularizer(
     stats: SolverStats, stiff_weight: float = 0.1, reduction: str = "mean"
 ) -> torch.Tensor:
     """``agg_j (EEst_j h_j + stiff_weight * S_j / stability_size)`` (the code's ``error_stiff_est``)."""
+    _check_stats(stats)
+    if isinstance(stiff_weight, bool) or not isinstance(stiff_weight, (int, float)) or not stiff_weight >= 0:
+        raise ValueError(f"stiff_weight must be a number >= 0, got {stiff_weight!r}")
     return _reduce(
         stats.eest * stats.h + stiff_weight * stats.stiffness / stats.tableau.stability_size, reduction
     )
@@ -63,4 +76,6 @@ class ExponentialLambda:
         self.lam0, self.lam1, self.total = float(lam0), float(lam1), int(total)
 
     def __call__(self, step: int) -> float:
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise ValueError(f"step must be an int >= 0, got {step!r}")
         return self.lam0 * math.exp(-math.log(self.lam0 / self.lam1) * min(step, self.total) / self.total)

@@ -32,6 +32,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from regneuralde.solver import check_options
+
 SDEFunc = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -52,6 +54,8 @@ class BrownianPath:
         device: torch.device | str | None = None,
         generator: torch.Generator | None = None,
     ) -> None:
+        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+            raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
         self.shape, self.dtype, self.generator = tuple(shape), dtype, generator
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self._t: list[float] = [float(t0)]
@@ -179,6 +183,10 @@ def solve_sde(
     h = (times[-1] - times[0]) / 100 if dt is None else float(dt)
     if not h > 0:
         raise ValueError(f"dt must be > 0, got {dt!r}")
+    if bm is not None and generator is not None:
+        raise ValueError(
+            "give bm or generator, not both (the generator would be ignored: bm holds the noise)"
+        )
     if bm is None:
         bm = BrownianPath(times[0], z0.shape, dtype=z0.dtype, device=z0.device, generator=generator)
     elif bm.shape != tuple(z0.shape):
@@ -266,8 +274,7 @@ class NeuralSDE(nn.Module):
             raise ValueError(f"regularize must be None or 'error' for SDEs, got {regularize!r}")
         if reduction not in ("mean", "sum"):
             raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
-        if not t_span[1] > t_span[0]:
-            raise ValueError(f"t_span must be increasing, got {t_span}")
+        check_options(t_span=t_span, rtol=rtol, atol=atol, max_steps=max_steps)
         self.drift, self.diffusion = drift, diffusion
         self.t_span = (float(t_span[0]), float(t_span[1]))
         self.rtol, self.atol, self.regularize, self.reduction = rtol, atol, regularize, reduction

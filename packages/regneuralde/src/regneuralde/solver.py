@@ -41,6 +41,38 @@ def _rms(x: torch.Tensor) -> torch.Tensor:
     return x.pow(2).mean().sqrt()
 
 
+def check_options(
+    *,
+    t_span: object,
+    rtol: object,
+    atol: object,
+    max_steps: object,
+    method: object = "tsit5",
+    controller: object = "pi",
+) -> None:
+    """The solver options a module takes at construction, checked there (not at the first forward pass)."""
+    if (
+        not isinstance(t_span, (tuple, list))
+        or len(t_span) != 2
+        or not all(
+            isinstance(t, (int, float)) and not isinstance(t, bool) and math.isfinite(t) for t in t_span
+        )
+    ):
+        raise ValueError(f"t_span must be a pair of finite numbers (t0, t1), got {t_span!r}")
+    if not t_span[1] > t_span[0]:
+        raise ValueError(f"t_span must be increasing, got {t_span}")
+    if method not in TABLEAUS:
+        raise ValueError(f"method must be one of {sorted(TABLEAUS)}, got {method!r}")
+    if controller not in CONTROLLERS:
+        raise ValueError(f"controller must be one of {CONTROLLERS}, got {controller!r}")
+    if isinstance(rtol, bool) or not (isinstance(rtol, (int, float)) and rtol > 0):
+        raise ValueError(f"rtol must be > 0, got {rtol!r}")
+    if isinstance(atol, bool) or not (isinstance(atol, (int, float)) and atol >= 0):
+        raise ValueError(f"atol must be >= 0, got {atol!r}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"max_steps must be a positive int, got {max_steps!r}")
+
+
 def _check_args(z0: torch.Tensor, t_eval: torch.Tensor, rtol: float, atol: float, max_steps: int) -> None:
     if not isinstance(z0, torch.Tensor) or not z0.is_floating_point():
         raise TypeError(f"z0 must be a floating-point tensor, got {getattr(z0, 'dtype', type(z0).__name__)}")

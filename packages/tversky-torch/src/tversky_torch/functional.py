@@ -23,6 +23,7 @@ gradients are needed) so memory stays bounded.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -282,6 +283,8 @@ def _as_scalar(name: str, v: torch.Tensor | float, ref: torch.Tensor) -> torch.T
         return v.reshape(())
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise TypeError(f"{name} must be a float or a scalar tensor, got {type(v).__name__}")
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be a finite float, got {v!r}")
     return torch.tensor(float(v), dtype=ref.dtype, device=ref.device)
 
 
@@ -314,6 +317,12 @@ def tversky_similarity(
     _check_float("x", x)
     _check_float("y", y)
     _check_float("features", features)
+    if not (x.dtype == y.dtype == features.dtype) and not torch.is_autocast_enabled(x.device.type):
+        # one dtype policy, as torch's functionals (F.linear): mixed dtypes are refused, by name, with the remedy
+        raise TypeError(
+            f"x, y and features must share one dtype, got x {x.dtype}, y {y.dtype}, features {features.dtype}; "
+            f"convert them with .to({features.dtype}) (or the features with .to({x.dtype}))"
+        )
     if y.dim() != 2:
         raise ValueError(f"y must be 2-D (m, d), got shape {tuple(y.shape)}")
     if features.dim() != 2:

@@ -148,6 +148,10 @@ class TverskyOptions:
             raise ValueError(f"learnable must be a subset of {SCALARS}, got {learnable!r}")
         if self.init not in INITS:
             raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
+        for flag in ("normalize", "exact_per_feature"):
+            v = getattr(self, flag)
+            if not isinstance(v, bool):  # a truthy string such as "no" would silently mean True
+                raise ValueError(f"{flag} must be a bool, got {type(v).__name__} {v!r}")
         values = {
             "model": model,
             "intersection": intersection,

@@ -67,6 +67,8 @@ def gaussian_random_matrix(
     a sign-corrected QR) rescaled by independent χ_cols norms, so each row is still ``N(0, I)`` while rows of a
     block are orthogonal (orthogonal random features, as in Performer's FAVOR+ and the official SNNK code).
     """
+    _check_int("rows", rows)
+    _check_int("cols", cols)
     g = generator
     if not orthogonal:
         return torch.randn(rows, cols, generator=g, dtype=dtype)
@@ -128,6 +130,8 @@ class FeatureMap(nn.Module):
     def _check_input(self, x: torch.Tensor, name: str = "x") -> None:
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+        if not (x.is_floating_point() or x.is_complex()):
+            raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
         if x.dim() == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"{name} must have last dimension in_features={self.in_features}, got shape {tuple(x.shape)}"

@@ -18,6 +18,7 @@ def tanh_coefficients(max_degree: int) -> list[float]:
 
     Computed from the Bernoulli numbers: ``a_n = 2^{n+1}(2^{n+1} − 1) B_{n+1} / (n+1)!`` for odd ``n``.
     """
+    _check_int("max_degree", max_degree, minimum=0)
     # Bernoulli numbers B_0..B_{max_degree+1} by the Akiyama–Tanigawa algorithm (exact rationals)
     from fractions import Fraction
 
@@ -38,6 +39,7 @@ def tanh_coefficients(max_degree: int) -> list[float]:
 
 def gelu_coefficients(max_degree: int) -> list[float]:
     """Maclaurin coefficients of GELU(z) = z·Φ(z) = z/2 + Σ_k (−1)^k z^{2k+2} / (√(2π) 2^k k! (2k+1))."""
+    _check_int("max_degree", max_degree, minimum=0)
     coefs = [0.0] * (max_degree + 1)
     if max_degree >= 1:
         coefs[1] = 0.5

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from snnk.features.base import FeatureMap, gaussian_random_matrix
+from snnk.features.base import FeatureMap, _upcast, gaussian_random_matrix
 from snnk.features.exact import arccos_kernel
 
 __all__ = ["ReLUFeatures"]
@@ -66,16 +66,17 @@ class ReLUFeatures(FeatureMap):
         return torch.clamp_min(x @ self.proj.T, self.floor) / math.sqrt(self.num_features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """φ(x) = max(Gx, c)/√m: ``[..., d] -> [..., m]``."""
+        """φ(x) = max(Gx, c)/√m: ``[..., d] -> [..., m]`` (a floating input of another dtype is cast to the
+        buffers' dtype, as :class:`URFFeatures` does)."""
         self._check_input(x)
-        return self._map(x)
+        return self._map(_upcast(x, self.proj))
 
     def forward_params(self, w: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:
         """ψ(w) = max(Gw, c)/√m: ``[l, d] -> [l, m]`` (no bias)."""
         self._check_params(w, None)
         if b is not None:
             raise ValueError("ReLUFeatures has no bias term: pass b=None (the ReLU-SNNK kernel is bias-free)")
-        return self._map(w)
+        return self._map(_upcast(w, self.proj))
 
     def exact(self, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:
         if self.floor != 0.0:
