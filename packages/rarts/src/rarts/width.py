@@ -36,8 +36,6 @@ def _check_widths(widths: Sequence[int], out_channels: int) -> tuple[int, ...]:
 
 
 class WidthChoiceConv2d(nn.Module):
-    masks: torch.Tensor
-
     """Conv2d (+ BatchNorm) whose number of output channels is searched among ``widths``.
 
     Args:
@@ -51,6 +49,8 @@ class WidthChoiceConv2d(nn.Module):
         bias: convolution bias (default off when ``bn``).
         alpha_init_std: ``α_l ~ alpha_init_std · N(0, 1)`` (DARTS: 1e-3).
     """
+
+    masks: torch.Tensor
 
     def __init__(
         self,
