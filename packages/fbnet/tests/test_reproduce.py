@@ -49,3 +49,14 @@ def test_cpu_darts2_preset_meets_criterion(tmp_path):
     out = tmp_path / "cpu-darts2.json"
     main(["--preset", "cpu-darts2", "--out", str(out), "--no-progress", "--device", "cpu"])
     assert json.loads(out.read_text())["passed"] is True
+
+
+def test_matched_latency_check_compares_with_the_median_of_slower_random_nets_only():
+    from fbnet.reproduce.latency_search import matched_latency_check
+
+    random_rows = [("a", 100.0, 0.90), ("b", 105.0, 0.96), ("c", 110.0, 0.98), ("d", 300.0, 0.99)]
+    arms = {"x": [{"acc": 0.95, "lut_us": 100.0}, {"acc": 0.97, "lut_us": 50.0}]}
+    # net 1: random nets within 1.1 x 100 us are a, b, c (median 0.96) -> fails; net 2: none comparable
+    checked, fails = matched_latency_check(arms, random_rows, 1.1)
+    assert checked == 1 and fails == ["x: 0.950 < 0.960"]
+    assert matched_latency_check({"x": [{"acc": 0.96, "lut_us": 100.0}]}, random_rows, 1.1) == (1, [])

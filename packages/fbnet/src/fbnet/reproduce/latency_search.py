@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import statistics
+from typing import Any
 
 import numpy as np
 import torch
@@ -113,6 +114,25 @@ def _retrain(space: FBNetSpace, arch: Architecture, data: dict, cfg: Config, see
     x, y = data["search"]
     train_network(net, TensorLoader(x, y, batch_size=cfg.batch_size, seed=seed), cfg.retrain_epochs)
     return accuracy(net, *data["test"])
+
+
+def matched_latency_check(
+    arms: dict[str, list[dict[str, Any]]], random_rows: list[tuple[Any, float, float]], slack: float
+) -> tuple[int, list[str]]:
+    """Criterion (v): each searched net (``{"acc", "lut_us"}`` per run of each arm) against the median accuracy of
+    the random nets (``(arch, lut_us, acc)`` rows) whose LUT latency is at most ``slack`` x its own. Returns how
+    many nets had such random nets and the failures (``"arm: acc < median"``). ProxylessNAS' reproduction uses it
+    too."""
+    fails, checked = [], 0
+    for name, runs in arms.items():
+        for r in runs:
+            peers = [a for _, lat, a in random_rows if lat <= slack * r["lut_us"]]
+            if not peers:
+                continue
+            checked += 1
+            if r["acc"] < statistics.median(peers):
+                fails.append(f"{name}: {r['acc']:.3f} < {statistics.median(peers):.3f}")
+    return checked, fails
 
 
 def run(cfg: Config, ctx: Context) -> None:
@@ -238,17 +258,8 @@ def _report(cfg, ctx, res, rho, errors, predicted, measured, rand_rows, ext_rows
     med = statistics.median(chosen_err + errors)
     ctx.add_criterion(f"(iv) median |LUT - measured| / measured <= {cfg.max_median_error}", med <= cfg.max_median_error,
                       f"median {med:.3f}, max {max(chosen_err + errors):.3f} (chosen and stratified archs)")  # fmt: skip
-    fails, checked = [], 0
-    for name, runs in res.items():
-        if not name.startswith("fbnet") or name == b0:
-            continue
-        for r in runs:
-            peers = [a for _, lat, a in rand_rows if lat <= cfg.random_latency_slack * r["lut_us"]]
-            if not peers:
-                continue
-            checked += 1
-            if r["acc"] < statistics.median(peers):
-                fails.append(f"{name}: {r['acc']:.3f} < {statistics.median(peers):.3f}")
+    searched = {name: runs for name, runs in res.items() if name.startswith("fbnet") and name != b0}
+    checked, fails = matched_latency_check(searched, rand_rows, cfg.random_latency_slack)
     ctx.add_criterion("(v) every beta>0 net >= median acc of random nets with LUT latency <= 1.1x its own", not fails,
                       f"{checked} nets had comparable random nets; failures: {fails or 'none'}")  # fmt: skip
     if "darts 1st order" in res:

@@ -28,6 +28,7 @@ from torch import nn
 
 from darts_core import Architect, TensorLoader
 from fbnet.latency import measure_latency
+from fbnet.reproduce.latency_search import matched_latency_check
 from paperzoo_shared import mean_std, seed_everything
 from paperzoo_shared.data import stratified_split
 from paperzoo_shared.runner import Context, threads
@@ -300,17 +301,8 @@ def _report(cfg: Config, ctx: Context, res: dict[str, list[dict[str, Any]]], ran
                       latm <= cfg.max_latency_ratio * lat0, f"{latm:.0f} vs {lat0:.0f} us (ratio {latm / lat0:.3f})")  # fmt: skip
     ctx.add_criterion(f"(vii) acc(beta={max(cfg.betas)}) >= acc(beta=0) - {cfg.max_acc_drop}",
                       accm >= acc0 - cfg.max_acc_drop, f"{accm:.4f} vs {acc0:.4f}")  # fmt: skip
-    fails, checked = [], 0
-    for arm, runs in res.items():
-        if not arm.startswith("proxyless") or arm == b0:
-            continue
-        for r in runs:
-            peers = [a for _, lat, a in rand if lat <= cfg.random_latency_slack * r["lut_us"]]
-            if not peers:
-                continue
-            checked += 1
-            if r["acc"] < statistics.median(peers):
-                fails.append(f"{arm}: {r['acc']:.3f} < {statistics.median(peers):.3f}")
+    searched = {arm: runs for arm, runs in res.items() if arm.startswith("proxyless") and arm != b0}
+    checked, fails = matched_latency_check(searched, rand, cfg.random_latency_slack)
     ctx.add_criterion(f"(viii) fbnet (v): every beta>0 net >= median acc of random nets with LUT latency <= "
                       f"{cfg.random_latency_slack}x its own (at least one comparable)", checked > 0 and not fails,
                       f"{checked} nets had comparable random nets; failures: {fails or 'none'}")  # fmt: skip
