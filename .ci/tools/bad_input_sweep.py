@@ -1,7 +1,7 @@
 """Repository tooling (never published): the bad-input sweep of issue #25.
 
 Tries several hundred bad or unusual inputs against the public APIs of the packages, as a new user would, and
-classifies what happens to each (the cases live in ``bad_input_cases.py`` beside this file):
+classifies what happens to each (the cases live in ``bad_inputs/`` beside this file, one module per package):
 
 * ``clear``: an exception whose message names the argument or says what was expected (the case's regex);
 * ``sensible``: accepted and the result is right (the case checks it), or a warning was raised where the
@@ -46,15 +46,30 @@ PACKAGES = (
     "darts-core",
     "darts-pt",
     "deeponet",
+    "dta-camouflage",
+    "fbnet",
     "gradboost-nn",
     "gradient-noise",
+    "info-plane",
     "layernorm",
     "lssl",
+    "mgno",
+    "nn-to-no",
     "noprop",
     "pde-data",
+    "physics-moe",
+    "proxylessnas",
+    "quantized-distillation",
+    "rarts",
     "regneuralde",
+    "sd-darts",
+    "sharpdarts",
+    "sinenet",
     "snnk",
+    "tell-clustering",
+    "transferability",
     "tversky-torch",
+    "wide-deep-ntk",
     "paperzoo-shared",  # the writers every package's reproduction and benchmarks use
 )
 CASE_TIMEOUT_S = 60
@@ -117,11 +132,11 @@ class Collector:
 
 
 def build_cases(package: str) -> list[Case]:
-    sys.path.insert(0, str(HERE))
-    import bad_input_cases
+    import importlib
 
+    sys.path.insert(0, str(HERE))
     c = Collector(package)
-    getattr(bad_input_cases, "cases_" + package.replace("-", "_"))(c)
+    importlib.import_module("bad_inputs." + package.replace("-", "_")).cases(c)
     return c.cases
 
 

@@ -1,0 +1,1 @@
+"""The bad-input sweep's cases: ``common`` (shared helpers) and one module per package, each with ``cases(c)``."""

@@ -1,0 +1,9 @@
+"""Bad-input cases of sd-darts: ``cases(c)`` adds them to the sweep's collector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def cases(c: Any) -> None:
+    pass
