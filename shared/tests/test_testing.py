@@ -64,3 +64,27 @@ def test_readme_snippets_and_needs(tmp_path):
     (tmp_path / "README.md").write_text("no code")
     with pytest.raises(AssertionError, match="no python snippet"):
         run_readme("demo", tmp_path / "README.md")
+
+
+def test_check_wrong_device_judges_errors_and_results():
+    import pytest
+    import torch
+
+    from paperzoo_shared.testing import check_wrong_device
+
+    def raises(msg):
+        def fn():
+            raise RuntimeError(msg)
+
+        return fn
+
+    assert (
+        check_wrong_device(raises("Expected all tensors to be on the same device, cuda:0 and cpu")) == "clear"
+    )
+    with pytest.raises(AssertionError, match="names no device"):
+        check_wrong_device(raises("mat1 and mat2 shapes cannot be multiplied"))
+    assert check_wrong_device(lambda: torch.ones(2), torch.ones(2)) == "sensible"
+    with pytest.raises(AssertionError):
+        check_wrong_device(lambda: torch.zeros(2), torch.ones(2))
+    with pytest.raises(AssertionError, match="no expected result"):
+        check_wrong_device(lambda: torch.ones(2))

@@ -306,3 +306,15 @@ def test_losses_follow_the_input_dtype(dtype):
         assert g.dtype == dtype and torch.isfinite(g.float()).all()
     mc = anyloss.AnyLoss("mcc", task="multiclass")(torch.randn(16, 3).to(dtype), torch.arange(16) % 3)
     assert torch.isfinite(mc)
+
+
+@pytest.mark.gpu
+def test_tensors_on_different_devices():
+    """Issue #25: logits on CUDA, targets on the CPU: a clear error naming the devices, or the same loss."""
+    from paperzoo_shared.testing import check_wrong_device
+
+    logits, target = torch.randn(64, device="cuda"), (torch.rand(64) < 0.3).float()
+    want = anyloss.F1Loss()(logits, target.cuda())
+    check_wrong_device(lambda: anyloss.F1Loss()(logits, target), want)
+    want_tp = anyloss.soft_confusion_matrix(logits, target.cuda()).tp
+    check_wrong_device(lambda: anyloss.soft_confusion_matrix(logits.cpu(), target.cuda()).tp, want_tp)

@@ -255,7 +255,7 @@ def test_input_dtype_must_match_the_parameters(dtype):
     assert _tiny().double()(x.double()).dtype == torch.float64  # the documented remedy works
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.gpu
 def test_input_on_the_wrong_device():
     with pytest.raises(ValueError, match="x is on cpu but the model's parameters are on cuda"):
         _tiny().cuda()(_batch()[0])
@@ -337,3 +337,18 @@ def test_architect_optimiser_arguments_are_named():
     for betas in [(0.5,), (0.5, 1.0), (-0.1, 0.9), "ab"]:
         with pytest.raises(ValueError, match="arch_betas must be two numbers in"):
             dc.Architect(model, arch_betas=betas)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [10, -1])
+def test_labels_outside_the_classes_are_named(bad):
+    """Labels out of range reached torch's cross entropy ("Target 17 is out of bounds"), naming no loader."""
+    x, y = _batch()
+    y[1] = bad
+    with pytest.raises(
+        ValueError, match=r"train_loader holds class labels outside \[0, 10\).*found " + str(bad)
+    ):
+        dc.search(_tiny(), dc.TensorLoader(x, y, batch_size=4), [_batch()], 1)
+    with pytest.raises(ValueError, match=r"val_loader batch .* class labels outside \[0, 10\)"):
+        dc.search(_tiny(), [_batch()], [(x, y)], 1)
+    with pytest.raises(ValueError, match=r"train_loader batch 0 of epoch 0 holds class labels outside"):
+        dc.train_discrete(_net(), [(x, y)], 1)

@@ -204,3 +204,16 @@ def test_evaluate_weights_and_magnitude_genotype_check_their_arguments():
         pt.evaluate_weights(model, _val(), {"reduce": torch.full((3, 5), 0.2)})
     with pytest.raises(TypeError, match="model must be a darts_core.Supernet, got Linear"):
         pt.magnitude_genotype(torch.nn.Linear(2, 2))  # type: ignore[arg-type]
+
+
+@pytest.mark.gpu
+def test_loader_on_the_cpu_with_the_supernet_on_cuda():
+    """Issue #25: a supernet on CUDA, validation batches on the CPU: moved, the same scores as CUDA batches."""
+    from paperzoo_shared.testing import check_wrong_device
+
+    torch.manual_seed(0)
+    net = Supernet(nb_digits_space(), C=4, layers=1, in_channels=1).cuda().eval()
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(8, 1, 8, 8, generator=g), torch.randint(0, 10, (8,), generator=g)
+    want = pt.perturbation_scores(net, [(x.cuda(), y.cuda())], 0)
+    check_wrong_device(lambda: pt.perturbation_scores(net, [(x, y)], 0), want)

@@ -214,3 +214,34 @@ def test_sweep_findings_are_clear_errors():
         DeepONet([4, 8], [1, 8], bias="no")
     with pytest.raises(ValueError, match=r"p \(the number of stacked nets\) must be an int >= 1, got 0"):
         StackedMLP(4, [8], 0)  # was a net with an empty output
+
+
+def test_fit_names_a_model_that_does_not_take_u_and_y():
+    """A plain nn.Linear failed with torch's "forward() takes 2 positional arguments but 3 were given"."""
+    with pytest.raises(TypeError, match=r"model must be called as model\(u, y\).*Linear failed so"):
+        fit(torch.nn.Linear(4, 1), DATA, iterations=1)
+
+
+def test_fit_refuses_an_output_that_would_broadcast_against_the_targets():
+    class Flat(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = DeepONet([4, 8], [1, 8])
+
+        def forward(self, u, y):
+            return self.net(u, y).reshape(-1, 1)  # (N*P, 1) against targets (N, P): broadcasts to (N*P, P)
+
+    with pytest.raises(ValueError, match=r"returned shape .* but the targets s have shape"):
+        fit(Flat(), DATA, iterations=1)
+
+
+@pytest.mark.gpu
+def test_inputs_on_the_wrong_device():
+    """Issue #25: a DeepONet on CUDA given CPU tensors: a clear error naming the devices."""
+    from paperzoo_shared.testing import check_wrong_device
+
+    net = DeepONet([4, 8], [1, 8]).cuda()
+    u, y = torch.randn(5, 4), torch.rand(5, 3, 1)
+    want = net(u.cuda(), y.cuda())
+    check_wrong_device(lambda: net(u, y), want)
+    check_wrong_device(lambda: net(u.cuda(), y), want)

@@ -97,3 +97,17 @@ def test_functional_refuses_none_by_name():
     """Issue #25 sweep: add_gradient_noise_(None, std) failed with "'NoneType' object is not iterable"."""
     with pytest.raises(TypeError, match="parameters must be an iterable of tensors .* got NoneType"):
         add_gradient_noise_(None, 1.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.gpu
+def test_generator_on_the_wrong_device():
+    """Issue #25: a CPU generator for gradients on CUDA is refused by name (noise from the wrong stream)."""
+    from paperzoo_shared.testing import check_wrong_device
+
+    model = torch.nn.Linear(4, 2).cuda()
+    opt = gn.GradientNoise(torch.optim.SGD(model.parameters(), lr=0.1), generator=torch.Generator())
+    model(torch.randn(3, 4, device="cuda")).sum().backward()
+    assert check_wrong_device(opt.step) == "clear"
+    p = torch.zeros(3, device="cuda", requires_grad=True)
+    p.grad = torch.zeros(3, device="cuda")
+    assert check_wrong_device(lambda: add_gradient_noise_([p], 0.1, generator=torch.Generator())) == "clear"

@@ -171,3 +171,18 @@ def test_boolean_flags_must_be_bools(cls, flag):
     """A truthy string (batch_first='no') was taken as True without a word."""
     with pytest.raises(TypeError, match=rf"{flag} must be a bool, got str 'no'"):
         cls(3, 8, **{flag: "no"})
+
+
+@pytest.mark.gpu
+def test_input_on_the_wrong_device():
+    """Issue #25: an LN-LSTM on CUDA given a CPU sequence or a CPU initial state: a clear error naming devices."""
+    from paperzoo_shared.testing import check_wrong_device
+
+    lstm = ln.LayerNormLSTM(3, 5).cuda()
+    x = torch.randn(4, 2, 3)
+    want = lstm(x.cuda())[0]
+    check_wrong_device(lambda: lstm(x)[0], want)
+    h0 = (torch.zeros(1, 2, 5), torch.zeros(1, 2, 5))
+    check_wrong_device(lambda: lstm(x.cuda(), h0)[0], want)
+    cell = ln.LayerNormLSTMCell(3, 5).cuda()
+    check_wrong_device(lambda: cell(x[0])[0], cell(x[0].cuda())[0])

@@ -244,3 +244,18 @@ def test_sweep_findings_are_clear_errors(make, match):
     failed inside torch ("The size of tensor a (3) must match the size of tensor b (4)")."""
     with pytest.raises(ValueError, match=match):
         make()
+
+
+@pytest.mark.gpu
+def test_input_on_the_wrong_device():
+    """Issue #25: an LSSL layer on CUDA given a CPU sequence or state: a clear error naming the devices."""
+    from paperzoo_shared.testing import check_wrong_device
+
+    layer = lssl.LSSL(d_model=4, d_state=8).cuda()
+    u = torch.randn(2, 10, 4)
+    want = layer(u.cuda())[0]
+    check_wrong_device(lambda: layer(u)[0], want)
+    check_wrong_device(lambda: layer(u, mode="recurrent")[0], want)
+    _, state = layer(u.cuda(), mode="recurrent", return_state=True)
+    x1 = torch.randn(2, 4)
+    check_wrong_device(lambda: layer.step(x1, state)[0], layer.step(x1.cuda(), state)[0])

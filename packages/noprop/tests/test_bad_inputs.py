@@ -237,3 +237,33 @@ def test_sweep_findings_are_clear_errors():
             num_classes=3,
             ce_weight=float("nan"),
         )
+
+
+def test_label_embedding_refuses_labels_out_of_range():
+    """An out-of-range label reached torch's indexing ("index 4 is out of bounds for dimension 0")."""
+    emb = noprop.LabelEmbedding(4)
+    for bad in (4, -1):
+        with pytest.raises(ValueError, match=rf"y holds label {bad} outside \[0, 4\)"):
+            emb(torch.tensor([0, bad]))
+    with pytest.raises(TypeError, match="integer class labels"):
+        emb(torch.tensor([0.0, 1.0]))
+    assert torch.equal(
+        emb(torch.tensor([[3, 0]])), emb.weight[torch.tensor([[3, 0]])]
+    )  # any shape still works
+
+
+@pytest.mark.gpu
+def test_input_on_the_wrong_device():
+    """Issue #25: a NoProp model on CUDA given CPU images or labels: a clear error naming the devices."""
+    from paperzoo_shared.testing import check_wrong_device
+
+    model = small_dt().cuda()
+    x, y = toy(8)
+    want = model.predict(x.cuda())
+    check_wrong_device(lambda: model.predict(x), want)
+
+    def loss(labels):
+        torch.manual_seed(0)
+        return model.block_loss(x.cuda(), labels, t=1)[0]
+
+    check_wrong_device(lambda: loss(y), loss(y.cuda()))  # CPU labels index CUDA embeddings as torch allows

@@ -187,3 +187,15 @@ def test_neural_ode_state_dtype_must_match_the_vector_field(dtype):
     ):
         node(torch.ones(2, 3, dtype=dtype))
     assert node(torch.ones(2, 3, dtype=D))[0].dtype == D  # the matching dtype works
+
+
+@pytest.mark.gpu
+def test_state_and_times_on_different_devices():
+    """Issue #25: z0 on CUDA with output times on the CPU (or the reverse): a clear error, or the same solution."""
+    from paperzoo_shared.testing import check_wrong_device
+
+    z0 = torch.ones(3, dtype=torch.float64, device="cuda")
+    t = torch.linspace(0, 1, 4, dtype=torch.float64)
+    want = solve_ivp(lambda t, z: -z, z0, t.cuda(), rtol=1e-8, atol=1e-8)[0]
+    check_wrong_device(lambda: solve_ivp(lambda t, z: -z, z0, t, rtol=1e-8, atol=1e-8)[0], want)
+    check_wrong_device(lambda: solve_ivp(lambda t, z: -z, z0.cpu(), t.cuda(), rtol=1e-8, atol=1e-8)[0], want)

@@ -168,3 +168,15 @@ def test_feature_maps_refuse_integer_inputs_and_bad_sizes():
         snnk.tanh_coefficients(-1)  # was an empty list, silently
     with pytest.raises(ValueError, match="max_degree must be >= 0"):
         snnk.gelu_coefficients(-1)
+
+
+@pytest.mark.gpu
+def test_input_on_the_wrong_device():
+    """Issue #25: a feature map / SNNK layer on CUDA given CPU inputs: a clear error naming the devices."""
+    from paperzoo_shared.testing import check_wrong_device
+
+    fmap = snnk.URFFeatures(4, 8, seed=0).cuda()
+    x = torch.randn(3, 4) / 4
+    check_wrong_device(lambda: fmap(x), fmap(x.cuda()))
+    layer = snnk.SNNKLinear.from_linear(nn.Linear(4, 6), "relu", 8, seed=0).cuda()
+    check_wrong_device(lambda: layer(x), layer(x.cuda()))

@@ -247,3 +247,15 @@ def test_sweep_findings_are_clear_errors():
         TF.tversky_similarity(x.double(), p, f)  # was "expected m1 and m2 to have the same dtype"
     with torch.autocast("cpu", dtype=torch.bfloat16):  # autocast mixes dtypes by design: still accepted
         assert torch.isfinite(TF.tversky_similarity(x.bfloat16(), p, f).float()).all()
+
+
+@pytest.mark.gpu
+def test_input_on_the_wrong_device():
+    """Issue #25: a Tversky layer on CUDA given CPU inputs: a clear error naming the devices."""
+    from paperzoo_shared.testing import check_wrong_device
+
+    layer = TverskyProjection(8, 3, num_features=4).cuda()
+    x = torch.randn(2, 8)
+    check_wrong_device(lambda: layer(x), layer(x.cuda()))
+    sim = TverskySimilarity(8, num_features=4).cuda()
+    check_wrong_device(lambda: sim(x, x.cuda()), sim(x.cuda(), x.cuda()))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["pytest_addoption", "pytest_collection_modifyitems", "pytest_configure", "pytest_runtest_setup"]
-# (readme_snippets and run_readme are imported by name: `import *` in a conftest brings only the hooks)
+# (readme_snippets, run_readme and check_wrong_device are imported by name: `import *` in a conftest brings only the hooks)
 
 MARKERS = {
     "gpu": "needs CUDA (skipped without it, fails when REQUIRE_CUDA=1)",
@@ -82,6 +82,33 @@ def pytest_runtest_setup(item: Any) -> None:
         pytest.fail(
             "REQUIRE_CUDA=1 but CUDA is not available: this GPU run would pass without testing", pytrace=False
         )
+
+
+# ------------------------------------------------------------------------------------- wrong device
+
+_DEVICE_WORDS = re.compile(r"device|cuda|cpu", re.I)
+
+
+def check_wrong_device(fn: Any, expected: Any = None) -> str:
+    """The bad-input rule for a tensor on the wrong device (issue #25): ``fn()`` either raises an error whose
+    message names a device (``"clear"``) or, where the API moves or follows its input, returns a result equal to
+    ``expected`` (``"sensible"``; compared on the CPU with ``torch.testing.assert_close``). Anything else fails
+    the calling test: an error naming no device, or a result with nothing to compare it to."""
+    try:
+        out = fn()
+    except (RuntimeError, ValueError, TypeError) as err:
+        if not _DEVICE_WORDS.search(str(err)):
+            raise AssertionError(f"the error names no device: {type(err).__name__}: {err}") from err
+        return "clear"
+    if expected is None:
+        raise AssertionError("a tensor on the wrong device was accepted and no expected result was given")
+    import torch
+
+    def cpu(t: Any) -> Any:
+        return t.detach().cpu() if isinstance(t, torch.Tensor) else t
+
+    torch.testing.assert_close(cpu(out), cpu(expected))
+    return "sensible"
 
 
 # ------------------------------------------------------------------------------------- README snippets

@@ -475,8 +475,13 @@ def search(
     if resume and checkpoint_path is None:
         raise ValueError("resume=True needs checkpoint_path (the file to resume from)")
     check_progress(progress)
+    n_cls = getattr(model, "num_classes", None)
+    n_cls = n_cls if isinstance(n_cls, int) and not isinstance(n_cls, bool) else None
     checked = (
-        (check_finite_loader(train_loader, "train_loader"), check_finite_loader(val_loader, "val_loader"))
+        (
+            check_finite_loader(train_loader, "train_loader", n_cls),
+            check_finite_loader(val_loader, "val_loader", n_cls),
+        )
         if check_finite
         else (True, True)
     )
@@ -509,11 +514,15 @@ def search(
         tot_loss = tot_correct = tot_n = 0.0
         val_losses = []
         for step, batch in enumerate(train_loader):
-            check_batch(batch, f"train_loader batch {step} of epoch {epoch}", finite=not checked[0])
+            check_batch(
+                batch, f"train_loader batch {step} of epoch {epoch}", finite=not checked[0], num_classes=n_cls
+            )
             train_batch = _to(batch, device)
             if epoch >= warmup_epochs:
                 vb = next(val_iter)
-                check_batch(vb, f"val_loader batch (epoch {epoch}, step {step})", finite=not checked[1])
+                check_batch(
+                    vb, f"val_loader batch (epoch {epoch}, step {step})", finite=not checked[1], num_classes=n_cls
+                )
                 val_batch = _to(vb, device)
                 val_losses.append(architect.step(train_batch, val_batch, lr, w_opt))
             x, y = train_batch

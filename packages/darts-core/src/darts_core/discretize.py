@@ -265,7 +265,9 @@ def train_discrete(
     if isinstance(cutout_length, bool) or not isinstance(cutout_length, int) or cutout_length < 0:
         raise ValueError(f"cutout_length must be an int >= 0 (0: no cutout), got {cutout_length!r}")
     check_progress(progress)
-    checked = check_finite_loader(train_loader, "train_loader") if check_finite else True
+    n_cls = getattr(model, "num_classes", None)
+    n_cls = n_cls if isinstance(n_cls, int) and not isinstance(n_cls, bool) else None
+    checked = check_finite_loader(train_loader, "train_loader", n_cls) if check_finite else True
     dev = torch.device(device) if device is not None else None
     if dev is not None:
         model.to(dev)
@@ -279,7 +281,9 @@ def train_discrete(
         model.drop_path_prob = drop_path_prob * epoch / epochs
         tot_loss = tot_correct = tot_n = 0.0
         for step, batch in enumerate(train_loader):
-            check_batch(batch, f"train_loader batch {step} of epoch {epoch}", finite=not checked)
+            check_batch(
+                batch, f"train_loader batch {step} of epoch {epoch}", finite=not checked, num_classes=n_cls
+            )
             x, y = _to(batch, dev)
             if cutout_length > 0:
                 x = cutout(x, cutout_length)

@@ -57,12 +57,25 @@ class TensorLoader:
         return self
 
 
-def check_finite_loader(loader: Iterable[Any], name: str) -> bool:
-    """Check a :class:`TensorLoader`'s tensors for NaN/inf once, up front (``ValueError`` naming ``name``);
-    returns whether the loader could be checked so (other loaders are checked batch by batch with
-    :func:`check_batch`). Reads no random stream."""
+def _check_labels(y: torch.Tensor, name: str, num_classes: int | None) -> None:
+    """Integer class labels must lie in ``[0, num_classes)`` (``ValueError`` naming ``name``)."""
+    if num_classes is None or y.is_floating_point() or y.numel() == 0:
+        return
+    lo, hi = int(y.min()), int(y.max())
+    if lo < 0 or hi >= num_classes:
+        raise ValueError(
+            f"{name} holds class labels outside [0, {num_classes}) (the model's num_classes): found "
+            f"{lo if lo < 0 else hi}"
+        )
+
+
+def check_finite_loader(loader: Iterable[Any], name: str, num_classes: int | None = None) -> bool:
+    """Check a :class:`TensorLoader`'s tensors for NaN/inf once, up front (``ValueError`` naming ``name``), and,
+    with ``num_classes``, that its integer labels lie in ``[0, num_classes)``; returns whether the loader could be
+    checked so (other loaders are checked batch by batch with :func:`check_batch`). Reads no random stream."""
     if not isinstance(loader, TensorLoader):
         return False
+    _check_labels(loader.y, name, num_classes)
     for part, t in (("x", loader.x), ("y", loader.y)):
         if t.is_floating_point() and not bool(torch.isfinite(t).all()):
             n = int((~torch.isfinite(t)).reshape(len(t), -1).any(1).sum())
@@ -73,13 +86,15 @@ def check_finite_loader(loader: Iterable[Any], name: str) -> bool:
     return True
 
 
-def check_batch(batch: Any, name: str, *, finite: bool = True) -> None:
+def check_batch(batch: Any, name: str, *, finite: bool = True, num_classes: int | None = None) -> None:
     """``ValueError`` (naming ``name``, e.g. ``"train_loader batch 3 of epoch 0"``) for an empty ``(x, y)`` batch
-    or, when ``finite``, one whose floating-point ``x`` or ``y`` holds NaN or inf."""
+    or, when ``finite``, one whose floating-point ``x`` or ``y`` holds NaN or inf, or whose integer labels fall
+    outside ``[0, num_classes)`` (when given)."""
     x, y = batch[0], batch[1]
     if len(y) == 0 or x.numel() == 0:
         raise ValueError(f"{name} is empty (shape {tuple(x.shape)}): a loader must not yield empty batches")
     if finite:
+        _check_labels(y, name, num_classes)
         for part, t in (("x", x), ("y", y)):
             if t.is_floating_point() and not bool(torch.isfinite(t).all()):
                 raise ValueError(

@@ -172,7 +172,18 @@ def fit(
         else:
             idx = torch.randint(0, len(u), (batch_size,), generator=g).to(u.device)
             ub, yb, sb = u[idx], y[idx], s[idx]
-        loss = (model(ub, yb, **kw) - sb).pow(2).mean()
+        try:
+            out = model(ub, yb, **kw)
+        except TypeError as err:  # e.g. a plain nn.Linear, which takes one input
+            raise TypeError(
+                f"model must be called as model(u, y) -> s (a DeepONet-style operator model); "
+                f"{type(model).__name__} failed so: {err}"
+            ) from err
+        if out.shape != sb.shape:
+            raise ValueError(
+                f"model(u, y) returned shape {tuple(out.shape)} but the targets s have shape {tuple(sb.shape)}"
+            )
+        loss = (out - sb).pow(2).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -118,7 +118,15 @@ class LabelEmbedding(nn.Module):
         return self.mode == "learned"
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
-        """``u_y`` for integer labels ``y`` (shape ``y.shape + (dim,)``)."""
+        """``u_y`` for integer labels ``y`` (shape ``y.shape + (dim,)``) in ``[0, num_classes)``."""
+        if not isinstance(y, torch.Tensor) or y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+            what = y.dtype if isinstance(y, torch.Tensor) else type(y).__name__
+            raise TypeError(f"y must be a tensor of integer class labels, got {what}")
+        if not torch.compiler.is_compiling() and y.numel() > 0:
+            lo, hi = torch.aminmax(y)
+            if int(lo) < 0 or int(hi) >= self.num_classes:
+                bad = int(lo) if int(lo) < 0 else int(hi)
+                raise ValueError(f"y holds label {bad} outside [0, {self.num_classes}) (num_classes)")
         return self._weight[y]
 
     def extra_repr(self) -> str:
