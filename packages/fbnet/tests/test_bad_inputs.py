@@ -99,3 +99,120 @@ def test_nan_data_is_refused_before_search():
         fbnet.FBNetSearch(net).fit(TensorLoader(x, y), TensorLoader(x[:4] * 0, y[:4]), 1)
     with pytest.raises(ValueError, match="w_loader batch of epoch 0"):
         fbnet.FBNetSearch(net).fit([(x, y)], [(x * 0, y)], 1)
+
+
+def _net():
+    space = fbnet.FBNetSpace.tiny()
+    return fbnet.FBNetSuperNet(space, _lut(space))
+
+
+def test_input_type_dtype_and_device_are_checked():
+    net = _net()
+    x = torch.randn(2, 1, 8, 8)
+    with pytest.raises(TypeError, match=r"dtype torch.float64 differs.*\.to\("):
+        net(x.double(), 1.0)
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        net(x.tolist(), 1.0)
+    chain = fbnet.Architecture(("skip",) * 7).build(net.space)
+    with pytest.raises(TypeError, match="dtype"):
+        chain(x.long())
+    with pytest.raises(ValueError, match="device cpu but the model is on meta"):
+        net.space.check_input(x, torch.empty(1, device="meta"))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cpu_input_to_cuda_supernet_names_the_device():
+    with pytest.raises(ValueError, match="device cpu but the model is on cuda"):
+        _net().cuda()(torch.randn(2, 1, 8, 8), 1.0)
+
+
+def test_supernet_and_helpers_check_arguments():
+    space = fbnet.FBNetSpace.tiny()
+    with pytest.raises(ValueError, match="theta_init"):
+        fbnet.FBNetSuperNet(space, _lut(space), theta_init=math.nan)
+    with pytest.raises(TypeError, match="lut"):
+        fbnet.FBNetSuperNet(space, {})
+    with pytest.raises(ValueError, match="mask must have shape"):
+        _net().expected_latency(torch.zeros(len(space.candidates)))
+    with pytest.raises(ValueError, match="noise"):
+        fbnet.gumbel_softmax_mask(torch.zeros(3, 9), 1.0, noise=torch.zeros(9))
+    with pytest.raises(ValueError, match="groups"):
+        fbnet.channel_shuffle(torch.zeros(1, 6, 2, 2), 4)
+    with pytest.raises(TypeError, match="ops"):
+        fbnet.Architecture("skip")
+    with pytest.raises(ValueError, match="JSON"):
+        fbnet.Architecture.from_json("skip")
+    with pytest.raises(ValueError, match="same length"):
+        fbnet.split_search_data(torch.zeros(10, 1), torch.zeros(8))
+    with pytest.raises(TypeError, match="fn"):
+        fbnet.measure_latency(3, (1, 2))
+
+
+def test_search_hyperparameters_and_empty_loaders():
+    for kw, match in (({"w_momentum": 1.5}, "w_momentum"), ({"w_wd": -1.0}, "w_wd"),
+                      ({"theta_wd": -1.0}, "theta_wd"), ({"warmup_epochs": 1.5}, "warmup_epochs")):  # fmt: skip
+        with pytest.raises(ValueError, match=match):
+            fbnet.FBNetSearch(_net(), **kw)
+    with pytest.raises(TypeError, match="loss"):
+        fbnet.FBNetSearch(_net(), loss=torch.nn.functional.cross_entropy)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="theta_lr"):
+        fbnet.FBNetArchitect(_net(), theta_lr=0.0)
+    B = [(torch.randn(4, 1, 8, 8), torch.randint(0, 10, (4,)))]
+    with pytest.raises(ValueError, match="w_loader yielded no batch"):
+        fbnet.FBNetSearch(_net(), warmup_epochs=0).fit([], B, 1)
+    with pytest.raises(ValueError, match="theta_loader yielded no batch"):
+        fbnet.FBNetSearch(_net(), warmup_epochs=0).fit(B, [], 1)
+    with pytest.raises(ValueError, match="class labels outside"):
+        fbnet.FBNetSearch(_net(), warmup_epochs=0).fit([(B[0][0], B[0][1] + 10)], B, 1)
+
+
+def test_bad_search_checkpoints_are_named(tmp_path):
+    B = [(torch.randn(4, 1, 8, 8), torch.randint(0, 10, (4,)))]
+    ck = tmp_path / "search.ckpt"
+    ck.write_text("nope")
+    with pytest.raises(ValueError, match="cannot read the checkpoint.*search.ckpt"):
+        fbnet.FBNetSearch(_net(), warmup_epochs=0).fit(B, B, 1, checkpoint=ck)
+    torch.save({"net": 1}, ck)
+    with pytest.raises(ValueError, match="not an fbnet search checkpoint"):
+        fbnet.FBNetSearch(_net(), warmup_epochs=0).fit(B, B, 1, checkpoint=ck)
+    ck.unlink()
+    fbnet.FBNetSearch(_net(), warmup_epochs=0).fit(B, B, 1, checkpoint=ck)
+    s2 = fbnet.FBNetSpace.tiny(candidates=("k3_e1", "skip"))
+    other = fbnet.FBNetSearch(fbnet.FBNetSuperNet(s2, _lut(s2)), warmup_epochs=0)
+    with pytest.raises(ValueError, match="does not fit this search"):
+        other.fit(B, B, 2, checkpoint=ck)
+
+
+def test_train_network_refuses_nan_empty_and_bad_lr():
+    chain = fbnet.Architecture(("skip",) * 7).build(fbnet.FBNetSpace.tiny())
+    x, y = torch.randn(4, 1, 8, 8), torch.randint(0, 10, (4,))
+    x[0, 0, 0, 0] = math.nan
+    with pytest.raises(ValueError, match="non-finite"):
+        fbnet.train_network(chain, [(x, y)], 1)
+    with pytest.raises(ValueError, match="loader is empty"):
+        fbnet.train_network(chain, [], 1)
+    with pytest.raises(ValueError, match="lr"):
+        fbnet.train_network(chain, [(x * 0, y)], 1, lr=math.nan)
+
+
+def test_latency_table_arguments_and_atomic_save(tmp_path, monkeypatch):
+    space = fbnet.FBNetSpace.tiny()
+    lut = _lut(space)
+    with pytest.raises(ValueError, match="batch_size"):
+        fbnet.LatencyTable.measure(space, batch_size=0, n_runs=1)
+    with pytest.raises(IndexError, match="layer must be in"):
+        lut.lookup(space, 99, "skip")
+    with pytest.raises(ValueError, match="one op per TBS layer"):
+        lut.predict(space, ("skip",) * 3)
+    (tmp_path / "bad.json").write_text("nope")
+    with pytest.raises(ValueError, match="bad.json"):
+        fbnet.LatencyTable.load(tmp_path / "bad.json")
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(fbnet.latency.json, "dump", boom)
+    with pytest.raises(OSError, match="disk full"):
+        lut.save(tmp_path / "l.json")
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.json"]

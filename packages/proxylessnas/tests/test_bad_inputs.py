@@ -90,3 +90,61 @@ def test_study_configs_are_validated():
         memory.Config(ns=(2,))
     with pytest.raises(ValueError, match="search.betas"):
         search.Config(betas=(0.3, 1.0))
+
+
+def test_input_type_dtype_channels_and_device_are_checked():
+    net = pl.ProxylessSuperNet.tiny()
+    x = torch.randn(2, 1, 8, 8)
+    with pytest.raises(TypeError, match=r"dtype torch.float64 differs.*\.to\("):
+        net(x.double())
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        net(None)
+    with pytest.raises(ValueError, match=r"\(N, 1, H, W\)"):
+        net(x[0])
+    with pytest.raises(ValueError, match=r"\(N, 1, H, W\)"):
+        net.derive()(x[None])
+    with pytest.raises(ValueError, match="device cpu but the model is on meta"):
+        net.to("meta")(x)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cpu_input_to_cuda_supernet_names_the_device():
+    with pytest.raises(ValueError, match="device cpu but the model is on cuda"):
+        pl.ProxylessSuperNet.tiny().cuda()(torch.randn(2, 1, 8, 8))
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [({"stem_stride": 3}, "stem_stride"), ({"first_block": 0}, "first_block"), ({"head": 0}, "head"),
+     ({"bn_eps": 0.0}, "bn_eps"), ({"bn_momentum": 1.5}, "bn_momentum")],
+)  # fmt: skip
+def test_supernet_options(kw, match):
+    with pytest.raises(ValueError, match=match):
+        pl.ProxylessSuperNet(stages=[(8, 1, 1)], in_channels=1, num_classes=10, stem=8, **kw)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [({"w_lr": float("inf")}, "w_lr"), ({"w_lr_min": -1.0}, "w_lr_min"), ({"momentum": 1.5}, "momentum"),
+     ({"wd": -1.0}, "wd"), ({"grad_clip": 0.0}, "grad_clip"), ({"grad_clip": float("nan")}, "grad_clip")],
+)  # fmt: skip
+def test_search_options(kw, match):
+    with pytest.raises(ValueError, match=match):
+        pl.ProxylessSearch(pl.ProxylessSuperNet.tiny(), **kw)
+
+
+def test_other_arguments_and_labels(tmp_path):
+    with pytest.raises(ValueError, match="init_std"):
+        pl.BinaryMixedOp([nn.Identity(), nn.Identity()], init_std=float("inf"))
+    with pytest.raises(ValueError, match="input_size"):
+        pl.ProxylessSuperNet.tiny().expected_latency(pl.LatencyTable({}), 0)
+    (tmp_path / "bad.json").write_text("nope")
+    with pytest.raises(ValueError, match="bad.json"):
+        pl.LatencyTable.load(tmp_path / "bad.json")
+    x, y = torch.randn(4, 1, 8, 8), torch.randint(0, 10, (4,))
+    s = pl.ProxylessSearch(pl.ProxylessSuperNet.tiny())
+    with pytest.raises(ValueError, match="class labels outside"):
+        s.fit([(x, y + 10)], [(x, y)], 1)
+    with pytest.raises(ValueError, match="class labels outside"):
+        s.fit(TensorLoader(x, y + 10), TensorLoader(x, y), 1)

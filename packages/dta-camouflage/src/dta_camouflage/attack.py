@@ -8,12 +8,13 @@ L = mean_k -log(1 - s_k + 1e-6) + lambda_TV * TV(eta_b).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 
 import torch
 from torch import nn
 
-from dta_camouflage.data import SceneBatch
+from dta_camouflage.data import SceneBatch, check_tile_shape
 from dta_camouflage.detector import check_scores
 from dta_camouflage.projection import project_texture
 
@@ -30,6 +31,14 @@ def attack_loss(scores: torch.Tensor, kind: str = "neglog1m") -> torch.Tensor:
     Returns:
         Scalar loss.
     """
+    if kind not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {kind!r}")
+    check_scores(scores, len(scores) if isinstance(scores, torch.Tensor) and scores.dim() == 1 else -1)
+    return _attack_loss(scores, kind)
+
+
+def _attack_loss(scores: torch.Tensor, kind: str) -> torch.Tensor:
+    """:func:`attack_loss` without the checks (the attack validates the scores once per step already)."""
     if kind == "neglog1m":
         return -torch.log(1 - scores + 1e-6).mean()
     if kind == "score":
@@ -46,6 +55,9 @@ def total_variation(tile: torch.Tensor) -> torch.Tensor:
     Returns:
         Scalar TV penalty.
     """
+    if not isinstance(tile, torch.Tensor) or tile.dim() != 3 or tile.shape[0] != 3:
+        got = tuple(tile.shape) if isinstance(tile, torch.Tensor) else type(tile).__name__
+        raise ValueError(f"tile must be a tensor of shape (3, h, w), got {got}")
     return ((tile - tile.roll(1, -1)) ** 2).mean() + ((tile - tile.roll(1, -2)) ** 2).mean()
 
 
@@ -90,12 +102,18 @@ class CamouflageAttack:
         init_std: float = 0.5,
         expects_probabilities: bool = True,
     ) -> None:
+        for name, fn in (("proxy", proxy), ("detector", detector)):
+            if not callable(fn):
+                raise TypeError(f"{name} must be callable (a module or a function), got {type(fn).__name__}")
         if len(pool) == 0:
             raise ValueError("pool must not be empty")
         if not 1 <= batch_size <= len(pool):
             raise ValueError(f"batch_size must be in [1, len(pool)={len(pool)}], got {batch_size}")
-        if len(tile_shape) != 2 or min(tile_shape) < 1:
-            raise ValueError(f"tile_shape must be (h, w) with h, w >= 1, got {tile_shape}")
+        check_tile_shape(tile_shape)
+        if isinstance(steps, bool) or not isinstance(steps, int):
+            raise ValueError(f"steps must be an int >= 0, got {steps!r}")
+        if not all(math.isfinite(v) for v in (lr, tv_weight, init_std)):
+            raise ValueError(f"lr, tv_weight and init_std must be finite, got {lr}, {tv_weight}, {init_std}")
         if steps < 0 or lr <= 0 or tv_weight < 0 or init_std < 0:
             raise ValueError(
                 f"need steps >= 0, lr > 0, tv_weight >= 0, init_std >= 0; got {steps}, {lr}, {tv_weight}, {init_std}"
@@ -139,7 +157,7 @@ class CamouflageAttack:
                 len(idx),
                 expects_probabilities=self.expects_probabilities,
             )
-            loss = attack_loss(scores, self.loss) + self.tv_weight * total_variation(tile)
+            loss = _attack_loss(scores, self.loss) + self.tv_weight * total_variation(tile)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import torch
@@ -40,6 +41,23 @@ STRIPES = (
 )
 
 
+def check_tile_shape(tile_shape: Any) -> tuple[int, int]:
+    """``tile_shape`` as ``(h, w)`` after checking it holds two ints >= 1 (``ValueError`` naming it)."""
+    ok = isinstance(tile_shape, (tuple, list)) and len(tile_shape) == 2
+    if not ok or any(
+        isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in tile_shape
+    ):
+        raise ValueError(f"tile_shape must be (h, w) with ints h, w >= 1, got {tile_shape!r}")
+    return int(tile_shape[0]), int(tile_shape[1])
+
+
+def _check_rng(rng: Any) -> None:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
+        )
+
+
 def natural_paints(tile_shape: tuple[int, int] = (8, 8)) -> list[np.ndarray]:
     """The 16 natural paints as (3, h, w) tiles: 12 solid colours, then 4 two-tone horizontal stripes.
 
@@ -49,7 +67,7 @@ def natural_paints(tile_shape: tuple[int, int] = (8, 8)) -> list[np.ndarray]:
     Returns:
         The list of tiles.
     """
-    h, w = tile_shape
+    h, w = check_tile_shape(tile_shape)
     tiles = [
         np.broadcast_to(np.array(c, dtype=np.float64)[:, None, None], (3, h, w)).copy() for c in SOLID_PAINTS
     ]
@@ -71,7 +89,8 @@ def random_texture(rng: np.random.Generator, tile_shape: tuple[int, int] = (8, 8
     Returns:
         A (3, h, w) tile in [0, 1].
     """
-    h, w = tile_shape
+    _check_rng(rng)
+    h, w = check_tile_shape(tile_shape)
     kind = rng.integers(0, 3)
     if kind == 0:
         return np.broadcast_to(rng.uniform(size=(3, 1, 1)), (3, h, w)).copy()
@@ -148,6 +167,8 @@ def render_scenes(scenes: list[SceneParams], renderer: ToyCarRenderer) -> SceneB
     """
     if len(scenes) == 0:
         raise ValueError("scenes must not be empty")
+    if not isinstance(renderer, ToyCarRenderer):
+        raise TypeError(f"renderer must be a ToyCarRenderer, got {type(renderer).__name__}")
     res = [renderer.render(s) for s in scenes]
     return SceneBatch(
         scenes=list(scenes),
@@ -171,8 +192,8 @@ class EOTPool(SceneBatch):
     def __init__(
         self, n: int, renderer: ToyCarRenderer, rng: np.random.Generator, ranges: SceneRanges = DEFAULT_RANGES
     ) -> None:
-        if n < 1:
-            raise ValueError(f"EOT pool size n must be >= 1, got {n}")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"EOT pool size n must be an int >= 1, got {n!r}")
         b = render_scenes([sample_scene(rng, ranges) for _ in range(n)], renderer)
         super().__init__(b.scenes, b.x_ref, b.mask, b.uv, b.normals)
 
@@ -200,8 +221,9 @@ def make_dtn_dataset(
     Returns:
         (SceneBatch, eta_p (n, 3, H, W), target (n, 3, H, W)).
     """
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be an int >= 1, got {n!r}")
+    check_tile_shape(tile_shape)
     scenes = [sample_scene(rng, ranges) for _ in range(n)]
     tiles = [random_texture(rng, tile_shape) for _ in range(n)]
     batch = render_scenes(scenes, renderer)
@@ -236,8 +258,9 @@ def make_detector_dataset(
     Returns:
         (images (n, 3, H, W) in [0, 1], labels (n,) float).
     """
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be an int >= 1, got {n!r}")
+    check_tile_shape(tile_shape)
     paints = natural_paints(tile_shape)
     images, labels = [], []
     for i in range(n):

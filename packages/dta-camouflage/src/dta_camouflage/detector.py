@@ -57,6 +57,19 @@ class CarClassifier(nn.Module):
         Returns:
             (B,) logits.
         """
+        if not isinstance(images, torch.Tensor):
+            raise TypeError(
+                f"images must be a torch.Tensor of shape (B, 3, H, W), got {type(images).__name__}"
+            )
+        w = self.fc.weight
+        if images.device != w.device:
+            raise ValueError(
+                f"images are on device {images.device} but the model is on {w.device}; use images.to({str(w.device)!r})"
+            )
+        if images.dtype != w.dtype:
+            raise TypeError(
+                f"images dtype {images.dtype} differs from the model's {w.dtype}; convert with images.to({w.dtype})"
+            )
         if images.dim() != 4 or images.shape[1] != 3:
             raise ValueError(f"images must be (B, 3, H, W), got {tuple(images.shape)}")
         x = self.features((images - 0.5) / 0.25)
@@ -100,8 +113,16 @@ def train_detector(
     Returns:
         The mean loss of every epoch.
     """
+    for name, t in (("images", images), ("labels", labels)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     if labels.shape != (images.shape[0],):
         raise ValueError(f"labels must have shape ({images.shape[0]},), got {tuple(labels.shape)}")
+
+    if not bool(((labels == 0) | (labels == 1)).all()):
+        raise ValueError("labels must be 0 (no car) or 1 (car); found other values (or NaN)")
+    if images.is_floating_point() and not bool(torch.isfinite(images).all()):
+        raise ValueError("images contain NaN or inf (non-finite values poison the training)")
 
     def loss(m: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return nn.functional.binary_cross_entropy_with_logits(m(x), y.to(x.dtype))

@@ -70,6 +70,19 @@ class DTN(nn.Module):
         Returns:
             (B, 3, H, W) image in [0, 1], equal to ``x_ref`` outside the mask.
         """
+        for name, t in (("x_ref", x_ref), ("eta", eta), ("mask", mask)):
+            if not isinstance(t, torch.Tensor):
+                raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+        wt = self.head.weight
+        for name, t in (("x_ref", x_ref), ("eta", eta)):
+            if t.device != wt.device:
+                raise ValueError(
+                    f"{name} is on device {t.device} but the DTN is on {wt.device}; use {name}.to({str(wt.device)!r})"
+                )
+            if t.dtype != wt.dtype:
+                raise TypeError(
+                    f"{name} dtype {t.dtype} differs from the DTN's {wt.dtype}; convert with {name}.to({wt.dtype})"
+                )
         if x_ref.dim() != 4 or x_ref.shape[1] != 3 or eta.shape != x_ref.shape:
             raise ValueError(
                 f"x_ref and eta must both be (B, 3, H, W), got {tuple(x_ref.shape)}, {tuple(eta.shape)}"
@@ -93,6 +106,18 @@ class DTN(nn.Module):
         return mask * y + (1 - mask) * x_ref
 
 
+def check_masked_pair(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> None:
+    """``ValueError`` unless ``pred`` and ``target`` are ``(B, 3, H, W)`` of one shape and ``mask`` is
+    ``(B, 1, H, W)`` (broadcasting would silently average the wrong pixels)."""
+    if pred.dim() != 4 or pred.shape != target.shape:
+        raise ValueError(
+            f"pred and target must have the same shape (B, 3, H, W), got {tuple(pred.shape)} and {tuple(target.shape)}"
+        )
+    b, _, h, w = pred.shape
+    if mask.shape != (b, 1, h, w):
+        raise ValueError(f"mask must have shape ({b}, 1, {h}, {w}), got {tuple(mask.shape)}")
+
+
 def dtn_loss(
     pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *, mse_weight: float = 0.5
 ) -> torch.Tensor:
@@ -107,6 +132,9 @@ def dtn_loss(
     Returns:
         The scalar loss.
     """
+    check_masked_pair(pred, target, mask)
+    if not (0 <= mse_weight < float("inf")):
+        raise ValueError(f"mse_weight must be a finite number >= 0, got {mse_weight!r}")
     diff = (pred - target) * mask
     denom = (mask.sum() * 3).clamp_min(1.0)
     return diff.abs().sum() / denom + mse_weight * diff.pow(2).sum() / denom
@@ -171,5 +199,8 @@ def masked_psnr(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) ->
     Returns:
         The PSNR (inf for an exact match).
     """
+    check_masked_pair(pred, target, mask)
+    if not bool(mask.any()):
+        raise ValueError("mask is empty (no object pixel): the masked PSNR is undefined")
     mse = (((pred - target) * mask) ** 2).sum() / (mask.sum() * 3).clamp_min(1.0)
     return float("inf") if float(mse) == 0.0 else float(-10 * torch.log10(mse))

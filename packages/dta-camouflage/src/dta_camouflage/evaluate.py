@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -9,8 +10,13 @@ import torch
 
 from dta_camouflage.data import SceneBatch, render_textured
 from dta_camouflage.detector import check_scores
-from dta_camouflage.projection import project_texture
+from dta_camouflage.projection import check_tile, project_texture
 from dta_camouflage.render import ToyCarRenderer
+
+
+def _check_batch_size(batch_size: int) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
 
 
 def detection_rate(scores: torch.Tensor, threshold: float = 0.5) -> float:
@@ -23,8 +29,13 @@ def detection_rate(scores: torch.Tensor, threshold: float = 0.5) -> float:
     Returns:
         The detection rate in [0, 1].
     """
+    if not isinstance(scores, torch.Tensor) or scores.dim() != 1:
+        got = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
+        raise ValueError(f"scores must be a tensor of shape (N,), got {got}")
     if scores.numel() == 0:
         raise ValueError("scores must not be empty")
+    if not (isinstance(threshold, (int, float)) and math.isfinite(threshold)):
+        raise ValueError(f"threshold must be a finite number, got {threshold!r}")
     return float((scores > threshold).float().mean())
 
 
@@ -61,6 +72,7 @@ def evaluate_texture(
     Returns:
         ``{"detection_rate": ..., "mean_score": ...}``.
     """
+    _check_batch_size(batch_size)
     images = render_textured(scenes.scenes, tiles, renderer).to(scenes.x_ref.device)
     s = _score(detector, images, batch_size)
     return {"detection_rate": detection_rate(s, threshold), "mean_score": float(s.mean())}
@@ -88,6 +100,8 @@ def proxy_scores(
     Returns:
         ``{"detection_rate": ..., "mean_score": ...}``.
     """
+    _check_batch_size(batch_size)
+    check_tile(tile)
     out = []
     with torch.no_grad():
         for i in range(0, len(scenes), batch_size):

@@ -6,6 +6,8 @@ drive :class:`dta_camouflage.attack.CamouflageAttack`.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -35,11 +37,11 @@ class NaiveRenderer(nn.Module):
         light: tuple[float, float, float] = (0.0, 0.0, 1.0),
     ) -> None:
         super().__init__()
-        if ambient < 0 or diffuse < 0:
+        if not (math.isfinite(ambient) and math.isfinite(diffuse)) or ambient < 0 or diffuse < 0:
             raise ValueError(f"ambient and diffuse must be >= 0, got {ambient}, {diffuse}")
         vec = torch.tensor(light, dtype=torch.float32)
-        if vec.shape != (3,) or float(vec.norm()) == 0.0:
-            raise ValueError(f"light must be a non-zero 3-vector, got {light!r}")
+        if vec.shape != (3,) or not bool(torch.isfinite(vec).all()) or float(vec.norm()) == 0.0:
+            raise ValueError(f"light must be a non-zero finite 3-vector, got {light!r}")
         self.ambient = float(ambient)
         self.diffuse = float(diffuse)
         self.register_buffer("light", vec / vec.norm())
@@ -104,4 +106,8 @@ class RatioRenderer(nn.Module):
         Returns:
             (B, 3, H, W) image in [0, 1].
         """
+        if eta.shape != x_ref.shape or x_ref.dim() != 4:
+            raise ValueError(
+                f"x_ref and eta must both be (B, 3, H, W), got {tuple(x_ref.shape)}, {tuple(eta.shape)}"
+            )
         return mask * (x_ref * eta / self.reference).clamp(0, 1) + (1 - mask) * x_ref

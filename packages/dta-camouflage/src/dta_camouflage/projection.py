@@ -87,6 +87,8 @@ def project_texture(tile: torch.Tensor, uv: torch.Tensor, mask: torch.Tensor) ->
     check_tile(tile)
     if uv.dim() != 4 or uv.shape[-1] != 2:
         raise ValueError(f"uv must have shape (B, H, W, 2), got {tuple(uv.shape)}")
+    if not bool(torch.isfinite(uv).all()):
+        raise ValueError("uv contains NaN or inf")
     b, height, width, _ = uv.shape
     m = _mask4(mask, b, height, width).to(tile.dtype)
     return wrap_sample(tile, uv[..., 0].to(tile.dtype), uv[..., 1].to(tile.dtype)) * m

@@ -170,7 +170,12 @@ def check_tile(tile: Any, name: str = "tile") -> np.ndarray:
             f"{name} is a torch tensor: ToyCarRenderer is intentionally non-differentiable (it stands in for "
             "the game engine); pass tile.detach().cpu().numpy(), or use DTN / NaiveRenderer for gradients"
         )
-    arr = np.asarray(tile, dtype=np.float64)
+    try:
+        arr = np.asarray(tile, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be a numpy array of shape (3, h, w), got {type(tile).__name__}"
+        ) from exc
     if arr.ndim != 3 or arr.shape[0] != 3 or arr.shape[1] < 1 or arr.shape[2] < 1:
         raise ValueError(f"{name} must have shape (3, h, w), got {arr.shape}")
     if not np.all(np.isfinite(arr)):
@@ -178,6 +183,28 @@ def check_tile(tile: Any, name: str = "tile") -> np.ndarray:
     if arr.min() < 0.0 or arr.max() > 1.0:
         raise ValueError(f"{name} values must lie in [0, 1], got [{arr.min():.3g}, {arr.max():.3g}]")
     return arr
+
+
+_POSITIVE = ("cam_distance", "fov", "sun_intensity", "shininess", "exposure")
+_NON_NEGATIVE = ("sun_warmth", "sky_ambient", "sky_warmth", "specular", "noise_sigma")
+
+
+def check_params(params: SceneParams) -> SceneParams:
+    """``ValueError`` naming the field when a scene parameter is not finite, or out of its range (``fov`` in
+    (0, 180), ``cam_distance``, ``sun_intensity``, ``shininess``, ``exposure`` > 0, the others >= 0)."""
+    for f in dataclasses.fields(params):
+        v = getattr(params, f.name)
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"params.{f.name} must be finite, got {v!r}")
+    for name in _POSITIVE:
+        if not getattr(params, name) > 0:
+            raise ValueError(f"params.{name} must be > 0, got {getattr(params, name)!r}")
+    for name in _NON_NEGATIVE:
+        if not getattr(params, name) >= 0:
+            raise ValueError(f"params.{name} must be >= 0, got {getattr(params, name)!r}")
+    if not params.fov < 180:
+        raise ValueError(f"params.fov must be in (0, 180) degrees, got {params.fov!r}")
+    return params
 
 
 def sample_tile(tile: np.ndarray, uv: np.ndarray) -> np.ndarray:
@@ -311,6 +338,7 @@ class ToyCarRenderer:
             raise TypeError(f"params must be a SceneParams, got {type(params).__name__}")
         if object not in OBJECTS:
             raise ValueError(f"object must be one of {OBJECTS}, got {object!r}")
+        check_params(params)
         tile = np.full((3, 1, 1), REFERENCE_GREY) if tile is None else check_tile(tile)
         hw = self.size * self.size
         eye, dirs = self.camera(params)

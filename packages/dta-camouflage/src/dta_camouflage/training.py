@@ -35,6 +35,20 @@ def atomic_torch_save(obj: Any, path: str | Path) -> Path:
     return path
 
 
+def _load(path: Path, device: torch.device) -> dict[str, Any]:
+    """Read a :func:`fit` checkpoint; ``ValueError`` naming ``path`` when it is unreadable or of another kind."""
+    try:
+        state = torch.load(path, map_location=device, weights_only=False)
+    except Exception as exc:
+        raise ValueError(f"cannot read the checkpoint {str(path)!r} ({type(exc).__name__}: {exc})") from exc
+    keys = ("model", "optimizer", "generator", "losses", "epoch")
+    if not isinstance(state, dict) or any(k not in state for k in keys):
+        raise ValueError(
+            f"{str(path)!r} is not a dta-camouflage training checkpoint (needs keys {list(keys)})"
+        )
+    return state
+
+
 def fit(
     model: nn.Module,
     tensors: Sequence[torch.Tensor],
@@ -64,8 +78,14 @@ def fit(
     Returns:
         The mean training loss of every epoch.
     """
-    if epochs < 0 or batch_size < 1 or lr <= 0:
-        raise ValueError(f"need epochs >= 0, batch_size >= 1, lr > 0; got {epochs}, {batch_size}, {lr}")
+    for name, v, lo in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+            raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+    if not (isinstance(lr, (int, float)) and 0 < lr < float("inf")):
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"the data tensors must be torch.Tensors, got {type(t).__name__} at position {i}")
     n = tensors[0].shape[0]
     if n == 0 or any(t.shape[0] != n for t in tensors):
         raise ValueError(f"tensors must be non-empty and equally long, got {[t.shape[0] for t in tensors]}")
@@ -75,9 +95,12 @@ def fit(
     losses: list[float] = []
     start = 0
     if checkpoint is not None and Path(checkpoint).exists():
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
+        state = _load(Path(checkpoint), device)
+        try:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as exc:
+            raise ValueError(f"the checkpoint {str(checkpoint)!r} does not fit this model: {exc}") from exc
         gen.set_state(state["generator"])
         losses = list(state["losses"])
         start = int(state["epoch"])

@@ -31,7 +31,7 @@ class ChainNet(nn.Module):
         self.head = space.make_head()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.space.check_input(x)
+        self.space.check_input(x, next(self.stem.parameters()))
         x = self.stem(x)
         for b in self.blocks:
             x = b(x)
@@ -45,6 +45,8 @@ class Architecture:
     ops: tuple[str, ...]
 
     def __post_init__(self) -> None:
+        if isinstance(self.ops, str) or not all(isinstance(o, str) for o in self.ops):
+            raise TypeError(f"ops must be a sequence of candidate names (str), got {self.ops!r}")
         object.__setattr__(self, "ops", tuple(self.ops))
 
     def build(self, space: FBNetSpace, *, bias: bool = False) -> ChainNet:
@@ -66,8 +68,11 @@ class Architecture:
     @classmethod
     def from_json(cls, text: str) -> Architecture:
         """Inverse of :meth:`to_json`."""
-        data = json.loads(text)
-        if not isinstance(data, dict) or "ops" not in data:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"expected a JSON object with an 'ops' list, got invalid JSON ({exc})") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("ops"), list):
             raise ValueError("expected a JSON object with an 'ops' list")
         return cls(tuple(data["ops"]))
 

@@ -50,7 +50,12 @@ def check_candidate(name: str) -> BlockSpec:
 
 def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
     """ShuffleNet's channel shuffle: ``(N, g*c, H, W) -> (N, c*g, H, W)`` interleaving the groups."""
+    if not isinstance(x, torch.Tensor) or x.dim() != 4:
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must be a tensor of shape (N, C, H, W), got {got}")
     n, c, h, w = x.shape
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1 or c % groups:
+        raise ValueError(f"groups must be a positive int dividing the {c} channels of x, got {groups!r}")
     return x.view(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
 
 

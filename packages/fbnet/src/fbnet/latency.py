@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from fbnet.blocks import make_block
-from fbnet.space import FBNetSpace, LayerSpec
+from fbnet.space import FBNetSpace, LayerSpec, check_ops
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +59,8 @@ def measure_latency(
     Returns:
         :class:`LatencyStats` in microseconds.
     """
+    if not callable(fn):
+        raise TypeError(f"fn must be a module or a callable, got {type(fn).__name__}")
     if n_runs < 1 or n_warmup < 0:
         raise ValueError(f"n_runs must be >= 1 and n_warmup >= 0, got {n_runs}, {n_warmup}")
     dev = torch.device(device)
@@ -130,6 +132,8 @@ class LatencyTable:
         """
         if repeats < 1:
             raise ValueError(f"repeats must be >= 1, got {repeats}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         old = torch.get_num_threads()
         if num_threads is not None:
             torch.set_num_threads(num_threads)
@@ -161,7 +165,10 @@ class LatencyTable:
 
     def lookup(self, space: FBNetSpace, layer: int, op: str) -> float:
         """Median latency (us) of ``op`` in TBS layer ``layer`` of ``space``; ``KeyError`` naming it if missing."""
-        L = space.layers()[layer]
+        layers = space.layers()
+        if not 0 <= layer < len(layers):
+            raise IndexError(f"layer must be in [0, {len(layers)}), got {layer}")
+        L = layers[layer]
         k = entry_key(op, L, self.batch_size, space.pw_when_e1)
         if k not in self.entries:
             raise KeyError(
@@ -187,6 +194,7 @@ class LatencyTable:
 
     def predict(self, space: FBNetSpace, ops: Sequence[str]) -> float:
         """LUT latency (us) of an architecture: fixed part plus the sum of its entries."""
+        ops = check_ops(space, ops)
         return self.fixed(space) + sum(self.lookup(space, i, o) for i, o in enumerate(ops))
 
     def to_dict(self) -> dict[str, Any]:
@@ -208,15 +216,25 @@ class LatencyTable:
     def save(self, path: str | Path) -> None:
         """Write as JSON atomically."""
         path = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            json.dump(self.to_dict(), f, indent=1, sort_keys=True)
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(self.to_dict(), f, indent=1, sort_keys=True)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
 
     @classmethod
     def load(cls, path: str | Path, *, target_device: str | None = None) -> LatencyTable:
         """Read a table written by :meth:`save`; warns when ``target_device`` differs from the table's device."""
-        table = cls.from_dict(json.loads(Path(path).read_text()))
+        text = Path(path).read_text()
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{str(path)!r} is not a latency table JSON file ({exc})") from exc
+        table = cls.from_dict(data)
         if target_device is not None and torch.device(target_device).type != torch.device(table.device).type:
             warnings.warn(
                 f"latency table measured on {table.device}, searching for {target_device}", stacklevel=2

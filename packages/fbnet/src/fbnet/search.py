@@ -40,6 +40,8 @@ def split_search_data(
         raise ValueError(
             f"split must be in (0, 1) so that both the w-split and the theta-split are non-empty, got {split!r}"
         )
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
     n = len(x)
     n_w = round(n * split)
     if n_w < 1 or n_w >= n:
@@ -121,8 +123,15 @@ class FBNetSearch:
                 raise ValueError(f"{name} must be a finite float > 0, got {v!r}")
         if not 0 < tau_decay <= 1:
             raise ValueError(f"tau_decay must be in (0, 1], got {tau_decay!r}")
-        if warmup_epochs < 0:
-            raise ValueError(f"warmup_epochs must be >= 0, got {warmup_epochs!r}")
+        if isinstance(warmup_epochs, bool) or not isinstance(warmup_epochs, int) or warmup_epochs < 0:
+            raise ValueError(f"warmup_epochs must be an int >= 0, got {warmup_epochs!r}")
+        if not 0 <= w_momentum < 1:
+            raise ValueError(f"w_momentum must be in [0, 1), got {w_momentum!r}")
+        for name, v in (("w_wd", w_wd), ("theta_wd", theta_wd)):
+            if not (math.isfinite(v) and v >= 0):
+                raise ValueError(f"{name} must be a finite float >= 0, got {v!r}")
+        if loss is not None and not isinstance(loss, FBNetLoss):
+            raise TypeError(f"loss must be an FBNetLoss or None, got {type(loss).__name__}")
         if sampler not in ("gumbel", "softmax"):
             raise ValueError(f"sampler must be 'gumbel' or 'softmax', got {sampler!r}")
         if order not in (1, 2):
@@ -175,8 +184,9 @@ class FBNetSearch:
         """
         if not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+        n_cls = self.net.space.num_classes
         finite = {
-            name: check_finite_loader(ld, name)
+            name: check_finite_loader(ld, name) and _check_labels(ld.y, name, n_cls)  # type: ignore[attr-defined]
             for name, ld in (("w_loader", w_loader), ("theta_loader", theta_loader))
         }
         net = self.net
@@ -199,10 +209,13 @@ class FBNetSearch:
         start, tau, history = 0, self.tau0, []
         ckpt = Path(checkpoint) if checkpoint is not None else None
         if ckpt is not None and ckpt.exists():
-            st = torch.load(ckpt, weights_only=False)
-            net.load_state_dict(st["net"])
-            w_opt.load_state_dict(st["w_opt"])
-            t_opt.load_state_dict(st["t_opt"])
+            st = _load_checkpoint(ckpt)
+            try:
+                net.load_state_dict(st["net"])
+                w_opt.load_state_dict(st["w_opt"])
+                t_opt.load_state_dict(st["t_opt"])
+            except (RuntimeError, ValueError, KeyError) as exc:
+                raise ValueError(f"the checkpoint {str(ckpt)!r} does not fit this search: {exc}") from exc
             sched.load_state_dict(st["sched"])
             gen.set_state(st["gen"])
             torch.set_rng_state(st["torch_rng"])
@@ -217,9 +230,12 @@ class FBNetSearch:
         for epoch in epoch_iter:
             net.train()
             epoch_lr = float(w_opt.param_groups[0]["lr"])
+            n_w = 0
             for x, y in w_loader:
+                n_w += 1
                 if not finite["w_loader"]:
                     check_batch((x, y), f"w_loader batch of epoch {epoch}")
+                    _check_labels(y, f"w_loader batch of epoch {epoch}", n_cls)
                 x, y = x.to(dev), y.to(dev)
                 logits, lat = net(x, tau, sampler=self.sampler, generator=gen)
                 loss = (
@@ -231,6 +247,8 @@ class FBNetSearch:
                 loss.backward()
                 w_opt.step()
                 net.theta.grad = None
+            if n_w == 0:
+                raise ValueError("w_loader yielded no batch: the weight steps need training batches")
             sched.step()
             ce_sum, n = 0.0, 0
             if epoch >= self.warmup_epochs:
@@ -238,6 +256,7 @@ class FBNetSearch:
                 for x, y in theta_loader:
                     if not finite["theta_loader"]:
                         check_batch((x, y), f"theta_loader batch of epoch {epoch}")
+                        _check_labels(y, f"theta_loader batch of epoch {epoch}", n_cls)
                     x, y = x.to(dev), y.to(dev)
                     if architect is not None and unroll_it is not None:
                         xu, yu = next(unroll_it)
@@ -255,6 +274,8 @@ class FBNetSearch:
                     t_opt.step()
                     ce_sum += float(F.cross_entropy(logits.detach(), y)) * len(y)
                     n += len(y)
+                if n == 0:
+                    raise ValueError("theta_loader yielded no batch: the theta steps need held-out batches")
             with torch.no_grad():
                 exp_lat = float(net.expected_latency(torch.softmax(net.theta, -1)))
             history.append(
@@ -273,6 +294,28 @@ class FBNetSearch:
                               "sched": sched.state_dict(), "gen": gen.get_state(), "torch_rng": torch.get_rng_state(),
                               "loaders": ld_states, "epoch": epoch + 1, "tau": tau, "history": history}, ckpt)  # fmt: skip
         return SearchResult(net.sample("argmax"), net.theta.detach().clone(), history)
+
+
+def _check_labels(y: torch.Tensor, name: str, num_classes: int) -> bool:
+    """``ValueError`` naming ``name`` when integer labels ``y`` fall outside ``[0, num_classes)``; True."""
+    if not y.is_floating_point() and y.numel() and (int(y.min()) < 0 or int(y.max()) >= num_classes):
+        raise ValueError(
+            f"{name} holds class labels outside [0, {num_classes}) (the space's num_classes): found "
+            f"{int(y.min()) if int(y.min()) < 0 else int(y.max())}"
+        )
+    return True
+
+
+def _load_checkpoint(path: Path) -> dict[str, Any]:
+    """Read a search checkpoint; ``ValueError`` naming ``path`` when it is unreadable or of another kind."""
+    try:
+        st = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise ValueError(f"cannot read the checkpoint {str(path)!r} ({type(exc).__name__}: {exc})") from exc
+    keys = ("net", "w_opt", "t_opt", "sched", "gen", "torch_rng", "loaders", "epoch", "tau", "history")
+    if not isinstance(st, dict) or any(k not in st for k in keys):
+        raise ValueError(f"{str(path)!r} is not an fbnet search checkpoint")
+    return st
 
 
 def _restarting(loader: Iterable[Batch] | None) -> Iterator[Batch]:
@@ -297,6 +340,7 @@ def train_network(
     momentum: float = 0.9,
     wd: float = 1e-4,
     device: str | torch.device | None = None,
+    check_finite: bool = True,
 ) -> nn.Module:
     """Train a derived network from scratch: SGD + cosine, cross-entropy (paper Sec. 4.1, scaled down).
 
@@ -308,22 +352,37 @@ def train_network(
         momentum: SGD momentum.
         wd: weight decay.
         device: where to train (default: the network's device).
+        check_finite: refuse NaN/inf images and out-of-range labels (a ``TensorLoader`` is checked once up front,
+            other loaders batch by batch).
 
     Returns:
         ``net`` (trained in place).
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite float > 0, got {lr!r}")
+    n_cls = getattr(getattr(net, "space", None), "num_classes", None)
+    checked = not check_finite or (
+        check_finite_loader(loader, "loader") and (n_cls is None or _check_labels(loader.y, "loader", n_cls))  # type: ignore[attr-defined]
+    )
     dev = torch.device(device) if device is not None else next(net.parameters()).device
     net.to(dev).train()
     opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum, weight_decay=wd)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
-    for _ in range(epochs):
+    for epoch in range(epochs):
+        n = 0
         for x, y in loader:
+            n += 1
+            check_batch((x, y), f"loader batch {n - 1} of epoch {epoch}", finite=not checked)
+            if not checked and n_cls is not None:
+                _check_labels(y, f"loader batch {n - 1} of epoch {epoch}", n_cls)
             loss = F.cross_entropy(net(x.to(dev)), y.to(dev))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+        if n == 0:
+            raise ValueError("loader is empty: train_network needs training batches")
         sched.step()
     return net
 

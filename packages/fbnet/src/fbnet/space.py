@@ -122,8 +122,21 @@ class FBNetSpace:
         """Number of TBS layers."""
         return sum(s.n for s in self.stages)
 
-    def check_input(self, x: torch.Tensor) -> None:
-        """``ValueError`` unless ``x`` is ``(N, in_ch, H, W)`` with ``H, W >= total_stride`` and finite."""
+    def check_input(self, x: torch.Tensor, weight: torch.Tensor | None = None) -> None:
+        """``ValueError`` unless ``x`` is a ``(N, in_ch, H, W)`` tensor with ``H, W >= total_stride``; with
+        ``weight`` (a parameter of the model), also on its device (``ValueError``) and of its dtype (``TypeError``)."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(
+                f"x must be a torch.Tensor of shape (N, {self.in_ch}, H, W), got {type(x).__name__}"
+            )
+        if weight is not None and x.device != weight.device:
+            raise ValueError(
+                f"x is on device {x.device} but the model is on {weight.device}; move it with x.to({str(weight.device)!r})"
+            )
+        if weight is not None and x.dtype != weight.dtype:
+            raise TypeError(
+                f"x dtype {x.dtype} differs from the model's {weight.dtype}; convert with x.to({weight.dtype})"
+            )
         if x.dim() != 4 or x.shape[1] != self.in_ch:
             raise ValueError(f"x must have shape (N, {self.in_ch}, H, W), got {tuple(x.shape)}")
         if min(x.shape[-2:]) < self.total_stride:

@@ -50,6 +50,8 @@ def gumbel_softmax_mask(
     """
     if not (isinstance(tau, (int, float)) and math.isfinite(tau) and tau > 0):
         raise ValueError(f"tau must be a finite float > 0, got {tau!r}")
+    if noise is not None and noise.shape != theta.shape:
+        raise ValueError(f"noise must have theta's shape {tuple(theta.shape)}, got {tuple(noise.shape)}")
     if noise is None:
         noise = gumbel_noise(tuple(theta.shape), generator=generator, device=theta.device, dtype=theta.dtype)
     m = torch.softmax((theta + noise) / tau, dim=-1)
@@ -73,6 +75,12 @@ class FBNetSuperNet(nn.Module):
 
     def __init__(self, space: FBNetSpace, lut: LatencyTable, *, theta_init: float = 0.0) -> None:
         super().__init__()
+        if not isinstance(space, FBNetSpace):
+            raise TypeError(f"space must be an FBNetSpace, got {type(space).__name__}")
+        if not isinstance(lut, LatencyTable):
+            raise TypeError(f"lut must be a LatencyTable, got {type(lut).__name__}")
+        if not (isinstance(theta_init, (int, float)) and math.isfinite(theta_init)):
+            raise ValueError(f"theta_init must be a finite number, got {theta_init!r}")
         self.space = space
         self.stem = space.make_stem()
         self.choices = nn.ModuleList(
@@ -130,11 +138,13 @@ class FBNetSuperNet(nn.Module):
 
     def expected_latency(self, mask: torch.Tensor) -> torch.Tensor:
         """Eq. 7: ``fixed + sum_l sum_i m_li LUT_li`` (us)."""
+        if mask.shape != self.lut.shape:
+            raise ValueError(f"mask must have shape {tuple(self.lut.shape)}, got {tuple(mask.shape)}")
         return self.lut_fixed + (mask * self.lut).sum()
 
     def forward_with_mask(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits and expected latency for a given ``(L, K)`` mask."""
-        self.space.check_input(x)
+        self.space.check_input(x, self.theta)
         if mask.shape != self.theta.shape:
             raise ValueError(f"mask must have shape {tuple(self.theta.shape)}, got {tuple(mask.shape)}")
         h = self.stem(x)

@@ -59,6 +59,8 @@ class FBNetArchitect(Architect):
             raise TypeError(f"supernet must be an FBNetSuperNet, got {type(supernet).__name__}")
         if loss is not None and not isinstance(loss, FBNetLoss):
             raise TypeError(f"loss must be an FBNetLoss or None, got {type(loss).__name__}")
+        if not (isinstance(theta_lr, (int, float)) and theta_lr > 0 and theta_lr < float("inf")):
+            raise ValueError(f"theta_lr must be a finite float > 0, got {theta_lr!r}")
         self.view: RelaxedSuperNet = supernet.relaxed(tau, "softmax")
         super().__init__(
             self.view,

@@ -270,7 +270,11 @@ class LatencyTable:
         Returns:
             The table.
         """
-        return cls(**json.loads(Path(path).read_text()))
+        try:
+            data = json.loads(Path(path).read_text())
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{str(path)!r} is not a latency table JSON file ({exc})") from exc
+        return cls(**data)
 
 
 class _Fixed(nn.Module):

@@ -97,8 +97,8 @@ class BinaryMixedOp(nn.Module):
             names = [f"op{i}" for i in range(len(cands))]
         if len(names) != len(cands):
             raise ValueError(f"names has {len(names)} entries for {len(cands)} candidates")
-        if not init_std >= 0:
-            raise ValueError(f"init_std must be >= 0, got {init_std!r}")
+        if not 0 <= init_std < float("inf"):
+            raise ValueError(f"init_std must be a finite number >= 0, got {init_std!r}")
         self.ops = nn.ModuleList(cands)
         self.names = tuple(str(n) for n in names)
         self.mode = mode

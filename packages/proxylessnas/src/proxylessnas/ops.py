@@ -57,6 +57,14 @@ def parse_candidate(name: str) -> tuple[int, int]:
     return k, e
 
 
+def check_bn(bn_momentum: float, bn_eps: float) -> None:
+    """``ValueError`` unless ``bn_momentum`` is in [0, 1] and ``bn_eps`` is a finite number > 0."""
+    if not (isinstance(bn_momentum, (int, float)) and 0 <= bn_momentum <= 1):
+        raise ValueError(f"bn_momentum must be a number in [0, 1], got {bn_momentum!r}")
+    if not (isinstance(bn_eps, (int, float)) and 0 < bn_eps < float("inf")):
+        raise ValueError(f"bn_eps must be a finite number > 0, got {bn_eps!r}")
+
+
 class MBConv(nn.Module):
     """Mobile inverted bottleneck (MobileNetV2), without its residual (the super-net adds it).
 
@@ -89,6 +97,7 @@ class MBConv(nn.Module):
             raise ValueError(f"kernel must be an odd int >= 1, got {kernel!r}")
         if stride not in (1, 2):
             raise ValueError(f"stride must be 1 or 2, got {stride!r}")
+        check_bn(bn_momentum, bn_eps)
         self.c_in, self.c_out, self.kernel, self.expand, self.stride = c_in, c_out, kernel, expand, stride
         mid = c_in * expand
         layers: list[nn.Module] = []

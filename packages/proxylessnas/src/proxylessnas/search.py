@@ -35,7 +35,7 @@ from darts_core.resume import (
     set_loader_rng_state,
 )
 from proxylessnas.latency import LatencyRegularizer, LatencyTable
-from proxylessnas.supernet import ProxylessSuperNet, _distributed
+from proxylessnas.supernet import ProxylessSuperNet, _distributed, check_labels
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 ALGOS = ("grad", "rl")
@@ -344,9 +344,15 @@ class ProxylessSearch:
                             ("warmup_epochs", warmup_epochs, 0)):  # fmt: skip
             if isinstance(v, bool) or not isinstance(v, int) or v < lo:
                 raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
-        for name, lr_v in (("warmup_lr", warmup_lr), ("w_lr", w_lr), ("arch_lr", arch_lr)):
-            if not (isinstance(lr_v, (int, float)) and lr_v > 0):
-                raise ValueError(f"{name} must be > 0, got {lr_v!r}")
+        for name, val, low in (("warmup_lr", warmup_lr, 1e-300), ("w_lr", w_lr, 1e-300), ("arch_lr", arch_lr, 1e-300),
+                               ("w_lr_min", w_lr_min, 0.0), ("wd", wd, 0.0),
+                               ("grad_clip", 1.0 if grad_clip is None else grad_clip, 1e-300)):  # fmt: skip
+            if not (isinstance(val, (int, float)) and low <= val < math.inf):
+                raise ValueError(
+                    f"{name} must be a finite number {'>= 0' if low == 0 else '> 0'}, got {val!r}"
+                )
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
         if not 0 <= label_smoothing < 1:
             raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}")
         if binary_mode is not None:
@@ -466,13 +472,10 @@ class ProxylessSearch:
         )
         if empty:
             raise ValueError("valid_loader is empty: the architecture steps need held-out batches")
-        checked = (
-            (
-                check_finite_loader(train_loader, "train_loader"),
-                check_finite_loader(valid_loader, "valid_loader"),
-            )
-            if check_finite
-            else (True, True)
+        n_cls = self.net.head.fc.out_features
+        checked = tuple(
+            check_finite_loader(ld, nm) and check_labels(ld.y, nm, n_cls) if check_finite else True  # type: ignore[attr-defined]
+            for ld, nm in ((train_loader, "train_loader"), (valid_loader, "valid_loader"))
         )
         device = next(self.net.parameters()).device
         n_batches = len(train_loader) if hasattr(train_loader, "__len__") else None  # type: ignore[arg-type]
@@ -491,6 +494,7 @@ class ProxylessSearch:
             losses, accs, arch_losses = [], [], []
             for i, batch in enumerate(train_loader):
                 check_batch(batch, f"train_loader batch {i} of epoch {ep}", finite=not checked[0])
+                _ = checked[0] or check_labels(batch[1], f"train_loader batch {i} of epoch {ep}", n_cls)
                 x, y = batch[0].to(device), batch[1].to(device)
                 if warm:
                     lr = _cosine(self.warmup_lr, 0.0, ep * nb + i, self.warmup_epochs * nb)
@@ -502,6 +506,7 @@ class ProxylessSearch:
                 if not warm and s_ep >= self.arch_start_epoch and (i + 1) % self.arch_every == 0:
                     vb = next(val_iter)
                     check_batch(vb, f"valid_loader batch (epoch {ep})", finite=not checked[1])
+                    _ = checked[1] or check_labels(vb[1], f"valid_loader batch (epoch {ep})", n_cls)
                     vx, vy = vb[0].to(device), vb[1].to(device)
                     arch_losses.append(float(self.architect.step((x, y), (vx, vy), lr, self.w_optimizer)))
             if not losses:

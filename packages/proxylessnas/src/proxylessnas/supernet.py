@@ -22,7 +22,7 @@ from torch import nn
 
 from proxylessnas.latency import LatencyTable
 from proxylessnas.mixed import STAGES, BinaryMixedOp
-from proxylessnas.ops import OFFICIAL_CANDIDATES, ZERO, MBConv, make_candidate
+from proxylessnas.ops import OFFICIAL_CANDIDATES, ZERO, MBConv, check_bn, make_candidate
 
 
 def _conv_bn(c_in: int, c_out: int, stride: int, bn: dict[str, float]) -> nn.Sequential:
@@ -31,6 +31,32 @@ def _conv_bn(c_in: int, c_out: int, stride: int, bn: dict[str, float]) -> nn.Seq
         nn.BatchNorm2d(c_out, momentum=bn["bn_momentum"], eps=bn["bn_eps"]),
         nn.ReLU6(inplace=True),
     )
+
+
+def check_image(x: torch.Tensor, weight: torch.Tensor) -> None:
+    """``x`` must be a ``(N, C, H, W)`` tensor with the channels, device and dtype of the first conv's ``weight``
+    (``TypeError`` for a non-tensor or another dtype, ``ValueError`` otherwise); no host-device sync."""
+    c = weight.shape[1]
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor of shape (N, {c}, H, W), got {type(x).__name__}")
+    if x.dim() != 4 or x.shape[1] != c:
+        raise ValueError(f"x must have shape (N, {c}, H, W) (in_channels={c}), got {tuple(x.shape)}")
+    if x.device != weight.device:
+        raise ValueError(
+            f"x is on device {x.device} but the model is on {weight.device}; use x.to({str(weight.device)!r})"
+        )
+    if x.dtype != weight.dtype:
+        raise TypeError(
+            f"x dtype {x.dtype} differs from the model's {weight.dtype}; convert with x.to({weight.dtype})"
+        )
+
+
+def check_labels(y: torch.Tensor, name: str, num_classes: int) -> bool:
+    """``ValueError`` naming ``name`` when integer labels ``y`` fall outside ``[0, num_classes)``; True."""
+    if not y.is_floating_point() and y.numel() and (int(y.min()) < 0 or int(y.max()) >= num_classes):
+        bad = int(y.min()) if int(y.min()) < 0 else int(y.max())
+        raise ValueError(f"{name} holds class labels outside [0, {num_classes}) (num_classes): found {bad}")
+    return True
 
 
 class _Head(nn.Module):
@@ -102,9 +128,13 @@ class ProxylessSuperNet(nn.Module):
             )
         if not stages:
             raise ValueError("stages must hold at least one (width, n_blocks, stride)")
-        for name, val in (("in_channels", in_channels), ("num_classes", num_classes), ("stem", stem)):
-            if not isinstance(val, int) or val < 1:
+        for name, val in (("in_channels", in_channels), ("num_classes", num_classes), ("stem", stem),
+                          ("first_block", first_block), ("head", head)):  # fmt: skip
+            if val is not None and (isinstance(val, bool) or not isinstance(val, int) or val < 1):
                 raise ValueError(f"{name} must be an int >= 1, got {val!r}")
+        if stem_stride not in (1, 2):
+            raise ValueError(f"stem_stride must be 1 or 2, got {stem_stride!r}")
+        check_bn(bn_momentum, bn_eps)
         bn = {"bn_momentum": bn_momentum, "bn_eps": bn_eps}
         self.candidates, self.mode, self.zero_op = cands, mode, bool(zero_op)
         self.in_channels, self.stem_stride = in_channels, int(stem_stride)
@@ -190,6 +220,7 @@ class ProxylessSuperNet(nn.Module):
 
     # ------------------------------------------------------------------ forward and stages
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_image(x, cast(nn.Conv2d, self.stem[0]).weight)
         x = self.first(self.stem(x))
         for edge, res in zip(self.edges, self.residual, strict=True):
             if res and edge.stage in ("weights", "argmax") and edge.names[_chosen(edge)] == ZERO:
@@ -321,6 +352,8 @@ class ProxylessSuperNet(nn.Module):
         Returns:
             A 0-dim tensor (the table's unit) on alpha's device.
         """
+        if isinstance(input_size, bool) or not isinstance(input_size, int) or input_size < 1:
+            raise ValueError(f"input_size must be an int >= 1, got {input_size!r}")
         total = torch.zeros((), device=self.edges[0].alpha.device)
         for i, e in enumerate(self.edges):
             lat = torch.tensor(lut.edge_latencies(self, i, input_size), device=total.device)
@@ -407,6 +440,9 @@ class DerivedNet(nn.Module):
         self.architecture = tuple(architecture)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w = next(self.stem.parameters(), None)
+        if w is not None and w.dim() == 4:
+            check_image(x, w)
         x = self.first(self.stem(x))
         for b, skip, res in zip(self.blocks, self.skip, self.residual, strict=True):
             if skip:

@@ -20,9 +20,14 @@ def feature_shift(encoder: torch.Tensor, decoder: torch.Tensor) -> torch.Tensor:
     Returns:
         (B, 2) shifts ``(dy, dx)`` with ``roll(encoder_map, (dy, dx)) ~ decoder_map``.
     """
-    if encoder.dim() != 4 or decoder.dim() != 4 or encoder.shape[-2:] != decoder.shape[-2:]:
+    if (
+        encoder.dim() != 4
+        or decoder.dim() != 4
+        or encoder.shape[-2:] != decoder.shape[-2:]
+        or encoder.shape[0] != decoder.shape[0]
+    ):
         raise ValueError(
-            f"encoder and decoder must be (B, C, H, W) with the same H, W, got {tuple(encoder.shape)} and "
+            f"encoder and decoder must be (B, C, H, W) with the same H, W (and the same batch B), got {tuple(encoder.shape)} and "
             f"{tuple(decoder.shape)}"
         )
 

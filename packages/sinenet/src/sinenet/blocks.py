@@ -30,6 +30,27 @@ def check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def check_device_dtype(x: torch.Tensor, weight: torch.Tensor, name: str = "x") -> None:
+    """``ValueError`` when ``x`` is on another device than ``weight`` (the model), ``TypeError`` when its dtype
+    differs (naming both and the ``.to`` remedy); no host-device sync.
+
+    Args:
+        x: the input.
+        weight: a parameter of the model.
+        name: the argument's name, for the message.
+    """
+    if x.device != weight.device:
+        raise ValueError(
+            f"{name} is on device {x.device} but the model is on {weight.device}; move one of them "
+            f"(e.g. {name}.to({str(weight.device)!r}))"
+        )
+    if x.dtype != weight.dtype:
+        raise TypeError(
+            f"{name} dtype {x.dtype} differs from the model's {weight.dtype}; convert with {name}.to({weight.dtype}) "
+            f"or the model with .to({x.dtype})"
+        )
+
+
 class ConvBlock(nn.Module):
     """``[Conv3x3 -> GroupNorm -> activation] x 2`` plus a shortcut (1x1 conv when the widths differ).
 

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sinenet.blocks import PADDING_MODES, ConvBlock, Upsample2, check_choice
+from sinenet.blocks import PADDING_MODES, ConvBlock, Upsample2, check_choice, check_device_dtype
 
 
 def level_channels(hidden: int, mult: float, n_levels: int) -> list[int]:
@@ -24,7 +24,27 @@ def level_channels(hidden: int, mult: float, n_levels: int) -> list[int]:
     Returns:
         ``n_levels + 1`` channel counts.
     """
+    _pos_int("hidden", hidden)
+    if isinstance(n_levels, bool) or not isinstance(n_levels, int) or n_levels < 0:
+        raise ValueError(f"n_levels must be an int >= 0, got {n_levels!r}")
+    _pos_real("mult", mult)
     return [max(1, round(hidden * mult**level)) for level in range(n_levels + 1)]
+
+
+def _pos_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    return value
+
+
+def _pos_real(name: str, value: Any) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (value > 0 and math.isfinite(value))
+    ):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
 
 
 class Wave(nn.Module):
@@ -151,17 +171,20 @@ class SineNet(nn.Module):
             ("in_fields", in_fields),
             ("time_history", time_history),
             ("time_future", time_future),
+            ("hidden", hidden),
+            ("n_waves", n_waves),
+            ("n_levels", n_levels),
         ]:
-            if int(v) < 1:
-                raise ValueError(f"{name} must be >= 1, got {v}")
-        for name, v in [("hidden", hidden), ("n_waves", n_waves), ("n_levels", n_levels)]:
-            if int(v) < 1:
-                raise ValueError(f"{name} must be >= 1, got {v}")
+            _pos_int(name, v)
+        if out_fields is not None:
+            _pos_int("out_fields", out_fields)
         check_choice("padding_mode", padding_mode, PADDING_MODES)
         if mult is not None and param_budget is not None:
             raise ValueError("give either mult or param_budget, not both")
-        if mult is not None and not (mult > 0 and math.isfinite(mult)):
-            raise ValueError(f"mult must be a finite number > 0, got {mult}")
+        if mult is not None:
+            _pos_real("mult", mult)
+        if param_budget is not None:
+            _pos_int("param_budget", param_budget)
         opts: dict[str, Any] = {
             "in_fields": in_fields,
             "out_fields": out_fields,
@@ -200,9 +223,13 @@ class SineNet(nn.Module):
         self.final = nn.Conv2d(hidden, time_future * self.out_fields, 3, padding=1, padding_mode=pm)
 
     def _check(self, x: torch.Tensor) -> None:
-        if not isinstance(x, torch.Tensor) or x.dim() != 5:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"x must have shape (B, T_h, F, H, W), got {shape}")
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor of shape (B, T_h, F, H, W), got {type(x).__name__}")
+        if x.dim() != 5:
+            raise ValueError(f"x must have shape (B, T_h, F, H, W), got {tuple(x.shape)}")
+        check_device_dtype(x, self.image_proj.weight)
+        if x.shape[0] == 0:
+            raise ValueError("x has an empty batch (B=0): need at least 1 sample")
         if x.shape[1] != self.time_history or x.shape[2] != self.in_fields:
             raise ValueError(
                 f"x must have T_h={self.time_history} frames of F={self.in_fields} fields, "
@@ -337,8 +364,12 @@ def match_params(target: int, *, lo: float = 0.25, hi: float = 4.0, **kwargs: An
         The multiplier whose count is closest to ``target`` (counts are integer steps, so within ~1% for
         realistic budgets; check with :func:`count_params`).
     """
-    if target < 1:
-        raise ValueError(f"target must be >= 1 parameters, got {target}")
+    if isinstance(target, bool) or not isinstance(target, int) or target < 1:
+        raise ValueError(f"target must be an int >= 1 parameters, got {target!r}")
+    _pos_real("lo", lo)
+    _pos_real("hi", hi)
+    if lo >= hi:
+        raise ValueError(f"need lo < hi, got lo={lo}, hi={hi}")
     kwargs = {k: v for k, v in kwargs.items() if k not in ("mult", "param_budget")}
 
     def count(m: float) -> int:

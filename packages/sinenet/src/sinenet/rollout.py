@@ -18,6 +18,11 @@ def scaled_l2(pred: torch.Tensor, target: torch.Tensor, *, eps: float = 1e-12) -
     Returns:
         A scalar tensor (0 for a perfect prediction, 1 for a zero prediction).
     """
+    for name, t in (("pred", pred), ("target", target)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    if not eps >= 0:
+        raise ValueError(f"eps must be >= 0, got {eps!r}")
     if pred.shape != target.shape:
         raise ValueError(
             f"pred and target must have the same shape, got {tuple(pred.shape)} and {tuple(target.shape)}"
@@ -54,10 +59,12 @@ def rollout(model: nn.Module, x0: torch.Tensor, n_steps: int) -> torch.Tensor:
     Returns:
         (B, n_steps * T_f, F, H, W): the predicted frames.
     """
+    if not isinstance(x0, torch.Tensor):
+        raise TypeError(f"x0 must be a torch.Tensor of shape (B, T_h, F, H, W), got {type(x0).__name__}")
     if x0.dim() != 5:
         raise ValueError(f"x0 must have shape (B, T_h, F, H, W), got {tuple(x0.shape)}")
-    if int(n_steps) < 1:
-        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+    if isinstance(n_steps, bool) or not isinstance(n_steps, int) or n_steps < 1:
+        raise ValueError(f"n_steps must be an int >= 1, got {n_steps!r}")
     th = x0.shape[1]
     state, preds = x0, []
     for _ in range(int(n_steps)):

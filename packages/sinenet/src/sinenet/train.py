@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -25,10 +27,48 @@ def warmup_cosine(step: int, total: int, warmup: int, *, floor: float = 1e-4) ->
     Returns:
         The factor multiplying the base learning rate.
     """
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"warmup must be an int >= 0, got {warmup!r}")
+    if not 0 <= floor <= 1:
+        raise ValueError(f"floor must be in [0, 1], got {floor!r}")
     if step < warmup:
         return floor + (1 - floor) * step / max(1, warmup)
     t = (step - warmup) / max(1, total - warmup)
     return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, t)))
+
+
+_KEYS = ("model", "opt", "sched", "gen", "history")
+
+
+def _atomic_save(obj: Any, path: Path) -> None:
+    """``torch.save`` to a temporary file beside ``path``, renamed into place; removed when the write fails."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _load(path: Path, model: nn.Module, opt: Any, sched: Any, gen: torch.Generator) -> list[float]:
+    """Restore a :func:`fit` checkpoint; ``ValueError`` naming ``path`` when it is unreadable or of another model."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise ValueError(f"cannot read the checkpoint {str(path)!r} ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(state, dict) or any(k not in state for k in _KEYS):
+        raise ValueError(f"{str(path)!r} is not a sinenet fit checkpoint (needs keys {list(_KEYS)})")
+    try:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise ValueError(f"the checkpoint {str(path)!r} does not fit this model: {exc}") from exc
+    sched.load_state_dict(state["sched"])
+    gen.set_state(state["gen"])
+    return list(state["history"])
 
 
 def fit(
@@ -64,6 +104,24 @@ def fit(
     Returns:
         The mean training loss of each epoch (all epochs, including those restored from the checkpoint).
     """
+    for name, t in (("x", x), ("y", y)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    for name, v, lo in (
+        ("epochs", epochs, 1),
+        ("batch_size", batch_size, 1),
+        ("warmup_epochs", warmup_epochs, 0),
+    ):
+        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+            raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+    if stop_after is not None and (
+        isinstance(stop_after, bool) or not isinstance(stop_after, int) or stop_after < 0
+    ):
+        raise ValueError(f"stop_after must be None or an int >= 0, got {stop_after!r}")
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    if not (isinstance(weight_decay, (int, float)) and math.isfinite(weight_decay) and weight_decay >= 0):
+        raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}")
     if x.shape[0] != y.shape[0] or x.shape[0] < 1:
         raise ValueError(
             f"x and y must hold the same number (>= 1) of pairs, got {x.shape[0]} and {y.shape[0]}"
@@ -85,14 +143,9 @@ def fit(
     history: list[float] = []
     path = Path(checkpoint) if checkpoint is not None else None
     if path is not None and path.exists():
-        state = torch.load(path, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        sched.load_state_dict(state["sched"])
-        gen.set_state(state["gen"])
-        history = list(state["history"])
+        history = _load(path, model, opt, sched, gen)
     model.train()
-    last = epochs if stop_after is None else min(epochs, len(history) + max(0, int(stop_after)))
+    last = epochs if stop_after is None else min(epochs, len(history) + stop_after)
     for _ in range(len(history), last):
         perm = torch.randperm(n, generator=gen).to(x.device)
         total = 0.0
@@ -115,8 +168,6 @@ def fit(
                 "gen": gen.get_state(),
                 "history": history,
             }
-            tmp = path.with_suffix(path.suffix + ".tmp")
-            torch.save(state, tmp)
-            os.replace(tmp, path)
+            _atomic_save(state, path)
     model.eval()
     return history
