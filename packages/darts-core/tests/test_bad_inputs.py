@@ -163,7 +163,7 @@ def test_grad_clip_must_be_positive(bad):
         ({"arch_lr": 0.0}, "arch_lr must be a number > 0"),
         ({"arch_wd": -1.0}, "arch_wd must be a number >= 0"),
         ({"warmup_epochs": -1}, "warmup_epochs must be an int >= 0"),
-        ({"w_lr": float("nan")}, "w_lr must be > 0"),
+        ({"w_lr": float("nan")}, "w_lr must be a number > 0"),
     ],
 )
 def test_search_hyperparameters_are_checked(kw, match):
@@ -352,3 +352,12 @@ def test_labels_outside_the_classes_are_named(bad):
         dc.search(_tiny(), [_batch()], [(x, y)], 1)
     with pytest.raises(ValueError, match=r"train_loader batch 0 of epoch 0 holds class labels outside"):
         dc.train_discrete(_net(), [(x, y)], 1)
+
+
+def test_infinite_rates_are_refused_and_infinite_clip_means_no_clipping():
+    """inf passed as a learning rate or weight decay was accepted (the weights became NaN)."""
+    for kw in ({"w_lr": float("inf")}, {"arch_lr": float("inf")}, {"wd": float("inf")}):
+        name = next(iter(kw))
+        with pytest.raises(ValueError, match=rf"{name} must be a finite number"):
+            dc.search(_tiny(), [_batch()], [_batch()], 1, **kw)
+    dc.search(_tiny(), [_batch()], [_batch()], 1, grad_clip=float("inf"))  # clip_grad_norm_'s "no limit"

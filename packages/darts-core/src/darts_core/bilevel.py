@@ -296,17 +296,21 @@ CHECKPOINT_KEYS = ("epoch", "model", "architect", "w_optimizer", "history")
 
 
 def check_positive(name: str, value: Any, *, allow_zero: bool = False, none_means: str | None = None) -> None:
-    """``ValueError`` naming ``name`` unless ``value`` is a real number > 0 (>= 0 with ``allow_zero``), or None
-    when ``none_means`` says what None stands for. NaN is refused."""
+    """``ValueError`` naming ``name`` unless ``value`` is a finite real number > 0 (>= 0 with ``allow_zero``), or
+    None when ``none_means`` says what None stands for (then inf, no limit, is accepted too). NaN is refused."""
     if value is None and none_means is not None:
         return
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if ok:
         v = float(value)
-        ok = v >= 0 if allow_zero else v > 0
+        ok = (v >= 0 if allow_zero else v > 0) and (
+            math.isfinite(v) or (none_means is not None and v == math.inf)
+        )
     if not ok:
         expected = ">= 0" if allow_zero else "> 0"
         extra = f" (None: {none_means})" if none_means is not None else ""
+        if isinstance(value, numbers.Real) and math.isinf(value):
+            raise ValueError(f"{name} must be a finite number {expected}{extra}, got {value!r}")
         raise ValueError(f"{name} must be a number {expected}{extra}, got {value!r}")
 
 
@@ -463,8 +467,8 @@ def search(
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {order!r}")
-    if not (w_lr > 0 and w_lr_min >= 0):
-        raise ValueError(f"w_lr must be > 0 and w_lr_min >= 0, got {w_lr}, {w_lr_min}")
+    check_positive("w_lr", w_lr)
+    check_positive("w_lr_min", w_lr_min, allow_zero=True)
     check_positive("grad_clip", grad_clip, none_means="no clipping")
     check_momentum("momentum", momentum)
     check_positive("wd", wd, allow_zero=True)
@@ -521,7 +525,10 @@ def search(
             if epoch >= warmup_epochs:
                 vb = next(val_iter)
                 check_batch(
-                    vb, f"val_loader batch (epoch {epoch}, step {step})", finite=not checked[1], num_classes=n_cls
+                    vb,
+                    f"val_loader batch (epoch {epoch}, step {step})",
+                    finite=not checked[1],
+                    num_classes=n_cls,
                 )
                 val_batch = _to(vb, device)
                 val_losses.append(architect.step(train_batch, val_batch, lr, w_opt))
