@@ -119,7 +119,12 @@ class LabelEmbedding(nn.Module):
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         """``u_y`` for integer labels ``y`` (shape ``y.shape + (dim,)``) in ``[0, num_classes)``."""
-        if not isinstance(y, torch.Tensor) or y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        if (
+            not isinstance(y, torch.Tensor)
+            or y.is_floating_point()
+            or y.is_complex()
+            or y.dtype == torch.bool
+        ):
             what = y.dtype if isinstance(y, torch.Tensor) else type(y).__name__
             raise TypeError(f"y must be a tensor of integer class labels, got {what}")
         if not torch.compiler.is_compiling() and y.numel() > 0:
