@@ -92,3 +92,92 @@ def test_ill_conditioned_systems_fall_back_with_a_warning():
 def test_study_config_is_validated():
     with pytest.raises(ValueError, match="singular"):
         singular.Config(dims=(4,))
+
+
+# ---- issue #25: the bad-input sweep's findings
+
+
+def test_solve_kernel_system_checks_its_arguments():
+    K, Y = torch.eye(4, dtype=torch.float64), torch.ones(4, 1, dtype=torch.float64)
+    with pytest.raises(ValueError, match="ridge"):
+        w.solve_kernel_system(K, Y, -1.0)
+    with pytest.raises(ValueError, match="Y must have shape"):
+        w.solve_kernel_system(K, Y[:3])
+    with pytest.raises(ValueError, match="K must be a square"):
+        w.solve_kernel_system(K[:3], Y[:3])
+    with pytest.raises(TypeError, match="K and Y"):
+        w.solve_kernel_system(K.numpy(), Y)
+    K[1, 2] = float("nan")
+    with pytest.raises(ValueError, match="NaN"):
+        w.solve_kernel_system(K, Y)
+
+
+@pytest.mark.parametrize("depths", [(-1,), (1.5,), 3, ()])
+def test_kernel_path_depths(depths):
+    with pytest.raises(ValueError, match="depths"):
+        w.kernel_path(w.to_sphere(np.eye(3)), depths=depths)
+
+
+def test_limit_and_from_function_arguments():
+    X = np.random.default_rng(0).normal(size=(8, 3))
+    with pytest.raises(ValueError, match="limit"):
+        w.InfiniteDepthKernelClassifier(depth=2, limit="yes").fit(X, np.arange(8) % 2)
+    with pytest.raises(TypeError, match="phi"):
+        w.from_function(3)
+    with pytest.raises(ValueError, match="deg"):
+        w.from_function(torch.tanh, deg=2.5)
+
+
+def test_dirichlet_arguments():
+    a = [1.0, 2.0]
+    with pytest.raises(ValueError, match="prior_pos"):
+        w.dirichlet_task(10, a, a, prior_pos="0.4")
+    with pytest.raises(TypeError, match="seed"):
+        w.dirichlet_task(10, a, a, seed=1.5)
+    with pytest.raises(ValueError, match="n_test"):
+        w.dirichlet_split(10, 0)
+    with pytest.raises(ValueError, match="max_redraws"):
+        w.dirichlet_split(10, 5, max_redraws=0)
+    with pytest.raises(ValueError, match="prior_pos"):
+        w.dirichlet_bayes_predict(np.full((3, 2), 0.5), a, a, prior_pos=float("nan"))
+    with pytest.raises(ValueError, match="S must have shape"):
+        w.dirichlet_bayes_predict(np.full((3, 3), 1 / 3), a, a)
+
+
+def test_ntkmlp_arguments_and_inputs():
+    for kw in ({"d_in": 2.5}, {"width": 8.0}, {"depth": 1.5}):
+        with pytest.raises(ValueError, match=next(iter(kw))):
+            w.NTKMLP(**({"d_in": 3, "width": 8} | kw))
+    net = w.NTKMLP(3, 8)
+    with pytest.raises(ValueError, match="d_in=3"):
+        net(torch.randn(4, 5))
+    with pytest.raises(ValueError, match="d_in=3"):
+        net(torch.randn(3))
+    with pytest.raises(TypeError, match="x must be a torch.Tensor"):
+        net([[0.0, 1.0, 2.0]])
+    with pytest.raises(TypeError, match="dtype"):
+        net(torch.randn(4, 3, dtype=torch.float64))
+    with pytest.raises(TypeError, match="NTKMLP"):
+        w.mlp_empirical_ntk(torch.nn.Linear(3, 1), torch.randn(4, 3))
+    with pytest.raises(ValueError, match="X2"):
+        w.mlp_empirical_ntk(net, torch.randn(4, 3), torch.randn(4, 5))
+    with pytest.raises(TypeError, match="model"):
+        w.empirical_ntk(torch.tanh, torch.randn(4, 3))
+    with pytest.raises(ValueError, match="scalar output"):
+        w.empirical_ntk(torch.nn.Linear(3, 2), torch.randn(4, 3))
+
+
+def test_ntkmlp_names_the_devices():
+    net = w.NTKMLP(3, 8).to("meta")
+    with pytest.raises(ValueError, match="device cpu.*device meta"):
+        net(torch.randn(4, 3))
+
+
+@pytest.mark.gpu
+def test_ntkmlp_on_cuda_refuses_a_cpu_input():
+    net = w.NTKMLP(3, 8).cuda()
+    with pytest.raises(ValueError, match="device cpu.*device cuda"):
+        net(torch.randn(4, 3))
+    with pytest.raises(ValueError, match="device cpu.*device cuda"):
+        w.mlp_empirical_ntk(net, torch.randn(4, 3))
+    assert net(torch.randn(4, 3, device="cuda")).shape == (4,)

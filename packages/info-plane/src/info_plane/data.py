@@ -111,6 +111,8 @@ def ib_12bit(*, seed: int = 0, train_frac: float = 0.8, shuffle: bool = True) ->
         raise TypeError(f"train_frac must be a float in (0, 1), got {train_frac!r}")
     if not 0.0 < float(train_frac) < 1.0:
         raise ValueError(f"train_frac must be in (0, 1), got {train_frac}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {seed!r}")
     X = all_patterns()
     y = ib_12bit_label(X)
     if shuffle:
@@ -131,6 +133,14 @@ def label_entropy(y: torch.Tensor) -> float:
     Returns:
         The plug-in entropy in bits.
     """
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"y must be an integer torch.Tensor of labels, got {type(y).__name__}")
+    if y.dtype.is_floating_point or y.dtype.is_complex:
+        raise ValueError(f"y must hold integer class indices, got dtype {y.dtype}")
+    if y.numel() == 0:
+        return 0.0
+    if (y < 0).any():
+        raise ValueError("y must hold non-negative class indices")
     counts = torch.bincount(y.reshape(-1).to(torch.int64)).to(torch.float64)
     p = counts[counts > 0] / counts.sum()
     return float(-(p * p.log2()).sum())

@@ -50,6 +50,20 @@ def _check_activity(activity: torch.Tensor, name: str = "activity") -> torch.Ten
     return activity
 
 
+def _check_bound(value: float | None, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number or None (the activity's extreme), got {value!r}")
+    return float(value)
+
+
+def _check_chunk(chunk: int) -> int:
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
+    return chunk
+
+
 def _check_labels(labels: torch.Tensor, n: int, device: torch.device) -> torch.Tensor:
     if not isinstance(labels, torch.Tensor):
         raise TypeError(
@@ -96,8 +110,14 @@ def bin_codes(
         int64 tensor ``[..., N, d]`` of codes.
     """
     activity = _check_activity(activity)
+    lo, hi = _check_bound(lo, "lo"), _check_bound(hi, "hi")
     if binsize is not None:
-        if not isinstance(binsize, (int, float)) or isinstance(binsize, bool) or not binsize > 0:
+        if (
+            not isinstance(binsize, (int, float))
+            or isinstance(binsize, bool)
+            or not binsize > 0
+            or not math.isfinite(binsize)
+        ):
             raise ValueError(f"binsize must be a positive number or None, got {binsize!r}")
         return torch.floor(activity / float(binsize)).to(torch.int64)
     if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 2:
@@ -178,6 +198,8 @@ def entropy_bins(ids: torch.Tensor) -> torch.Tensor:
     if not isinstance(ids, torch.Tensor) or ids.dtype.is_floating_point or ids.dim() < 1:
         raise ValueError("ids must be an integer tensor of shape [..., N]")
     lead, n = ids.shape[:-1], ids.shape[-1]
+    if n == 0 or ids.numel() == 0:  # no samples: zero entropy (as an empty sum)
+        return torch.zeros(lead, dtype=torch.float64, device=ids.device)
     flat = ids.reshape(-1, n).to(torch.int64)
     dense = _dense_ids(flat)
     counts = torch.zeros(flat.shape[0], n, dtype=torch.float64, device=ids.device)
@@ -280,6 +302,7 @@ def kde_entropy_upper(h: torch.Tensor, noise_variance: float = 1e-3, *, chunk: i
     """
     h = _check_activity(h, "h")
     s2 = _check_variance(noise_variance)
+    chunk = _check_chunk(chunk)
     lse, _ = _pairwise_lse(h, 1.0 / (2.0 * s2), None, 0, chunk)
     n, d = h.shape[-2], h.shape[-1]
     return _cond_entropy(d, s2) - (lse - math.log(n)).mean(-1)
@@ -301,6 +324,7 @@ def kde_entropy_lower(h: torch.Tensor, noise_variance: float = 1e-3, *, chunk: i
     """
     h = _check_activity(h, "h")
     s2 = _check_variance(noise_variance)
+    chunk = _check_chunk(chunk)
     lse, _ = _pairwise_lse(h, 1.0 / (8.0 * s2), None, 0, chunk)
     n, d = h.shape[-2], h.shape[-1]
     return _cond_entropy(d, s2) - (lse - math.log(n)).mean(-1)
@@ -338,8 +362,7 @@ def kde_mi(
     s2 = _check_variance(noise_variance)
     if bound not in ("upper", "lower"):
         raise ValueError(f"bound must be 'upper' or 'lower', got {bound!r}")
-    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
-        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
+    chunk = _check_chunk(chunk)
     n = activity.shape[-2]
     y = _check_labels(labels, n, activity.device)
     scale = 1.0 / (2.0 * s2) if bound == "upper" else 1.0 / (8.0 * s2)

@@ -7,7 +7,8 @@ Every activation is its own ``nn.Module`` so that :class:`info_plane.recorder.Ac
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 from typing import cast
 
 import torch
@@ -37,6 +38,8 @@ def _activation_factory(activation: str | Callable[[], nn.Module]) -> Callable[[
 
 
 def _check_widths(widths: Sequence[int], in_features: int, n_classes: int) -> tuple[int, ...]:
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, Iterable):
+        raise ValueError(f"widths must be a non-empty sequence of positive ints, got {widths!r}")
     widths = tuple(widths)
     if not widths or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths):
         raise ValueError(f"widths must be a non-empty sequence of positive ints, got {widths!r}")
@@ -45,6 +48,21 @@ def _check_widths(widths: Sequence[int], in_features: int, n_classes: int) -> tu
     if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
         raise ValueError(f"n_classes must be an int >= 2, got {n_classes!r}")
     return widths
+
+
+def _check_seed(seed: object, name: str = "seed") -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"{name} must be an int, got {seed!r}")
+    return seed
+
+
+def _check_device(x: torch.Tensor, param: torch.Tensor, name: str = "x") -> None:
+    """Raise a ValueError naming both devices when ``x`` is not on the device of ``param`` (the model's)."""
+    if x.device != param.device:
+        raise ValueError(
+            f"{name} is on device {x.device} but the model is on device {param.device}: "
+            f"move one of them, e.g. {name}.to({str(param.device)!r})"
+        )
 
 
 def _init_std(fan_in: int, fan_out: int, init: str) -> float:
@@ -108,7 +126,7 @@ def ib_network(
     make = _activation_factory(activation)
     if init not in INITS:
         raise ValueError(f"init must be one of {INITS}, got {init!r}")
-    gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None
+    gen = torch.Generator().manual_seed(_check_seed(seed)) if seed is not None else None
     layers: list[nn.Module] = []
     sizes = (in_features, *widths, n_classes)
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
@@ -123,22 +141,49 @@ def ib_network(
     return nn.Sequential(*layers)
 
 
-def ib_loss(probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def ib_loss(probs: torch.Tensor, target: torch.Tensor, *, check: bool = True) -> torch.Tensor:
     """Mean cross-entropy of class probabilities, clipped below as in the official code (``[1e-50, 1]``; in
     float32 the clip is the smallest normal number).
 
     Args:
         probs: ``[..., B, C]`` probabilities (the network's softmax output).
         target: ``[..., B]`` int64 class indices.
+        check: also check (one host-device sync) that ``probs`` lie in [0, 1] and ``target`` in
+            ``[0, C)``; the shape, dtype and device checks always run. :func:`info_plane.train.train_ib` checks
+            its first batch only.
 
     Returns:
         The mean over the last batch dimension, summed over any leading (ensemble) dimensions, so that each
         member of an :class:`IBEnsemble` gets exactly its own gradient.
     """
+    _check_loss_args(probs, target, check)
     tiny = max(1e-50, torch.finfo(probs.dtype).tiny)
     logp = probs.clamp(min=tiny, max=1.0).log()
     nll = -logp.gather(-1, target.unsqueeze(-1)).squeeze(-1)
     return nll.mean(-1).sum()
+
+
+def _check_loss_args(probs: torch.Tensor, target: torch.Tensor, check: bool) -> None:
+    if not isinstance(probs, torch.Tensor) or not probs.is_floating_point():
+        raise TypeError(
+            f"probs must be a floating torch.Tensor [..., B, C] of probabilities, got {probs!r:.60}"
+        )
+    if not isinstance(target, torch.Tensor) or target.dtype not in (torch.int64, torch.int32):
+        got = target.dtype if isinstance(target, torch.Tensor) else type(target).__name__
+        raise TypeError(f"target must be an integer (int64) tensor of class indices, got {got}")
+    if probs.dim() < 2 or target.shape != probs.shape[:-1]:
+        raise ValueError(
+            f"target must have shape probs.shape[:-1]={tuple(probs.shape[:-1])}, got {tuple(target.shape)}"
+        )
+    _check_device(target, probs, "target")
+    if check and target.numel():
+        if bool(((target < 0) | (target >= probs.shape[-1])).any()):
+            raise ValueError(f"target holds class indices outside the range [0, {probs.shape[-1]})")
+        if bool(((probs < 0) | (probs > 1)).any()):
+            raise ValueError(
+                "probs must be probabilities in [0, 1] (the softmax output), not logits; "
+                "pass check=False to skip this check"
+            )
 
 
 class _Linear(nn.Module):
@@ -168,6 +213,8 @@ class MemberActivation(nn.Module):
     def __init__(self, kinds: Sequence[str]) -> None:
         super().__init__()
         self.kinds = tuple(kinds)
+        if not self.kinds:
+            raise ValueError("kinds must name one activation per member, got none")
         for k in self.kinds:
             _activation_factory(k)
         self.fns = nn.ModuleDict({k: ACTIVATIONS[k]() for k in dict.fromkeys(self.kinds)})
@@ -225,7 +272,9 @@ class IBEnsemble(nn.Module):
         init: str = "idnns",
     ) -> None:
         super().__init__()
-        seeds = tuple(int(s) for s in seeds)
+        if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+            raise TypeError(f"seeds must be a sequence of ints (one per member), got {seeds!r}")
+        seeds = tuple(_check_seed(s, "seeds[i]") for s in seeds)
         if not seeds:
             raise ValueError("seeds must name at least one member")
         self.widths = _check_widths(widths, in_features, n_classes)
@@ -246,6 +295,14 @@ class IBEnsemble(nn.Module):
             self.kinds = (activation if isinstance(activation, str) else "custom",) * len(seeds)
         if init not in INITS:
             raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        pairs = list(zip(seeds, self.kinds, strict=True))
+        if len(set(pairs)) != len(pairs):
+            warnings.warn(
+                f"seeds {seeds} repeat for the same activation: those members are identical copies, "
+                "not independent runs",
+                UserWarning,
+                stacklevel=2,
+            )
         sizes = (in_features, *self.widths, n_classes)
         self.linears = nn.ModuleList(
             _Linear(len(seeds), a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)
@@ -270,10 +327,22 @@ class IBEnsemble(nn.Module):
         Returns:
             ``[n_members, N, n_classes]`` probabilities.
         """
+        weight = cast(torch.Tensor, self.linears[0].weight)
+        n_in = weight.shape[1]
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor [N, {n_in}], got {type(x).__name__}")
+        if x.dtype != weight.dtype:
+            raise TypeError(
+                f"x has dtype {x.dtype} but the model's dtype is {weight.dtype}: the dtypes must match; "
+                f"use x.to({weight.dtype}) or model.to({x.dtype})"
+            )
+        _check_device(x, weight)
         if x.dim() == 2:
             x = x.unsqueeze(0).expand(self.n_members, *x.shape)
-        if x.dim() != 3 or x.shape[0] != self.n_members:
-            raise ValueError(f"x must be [N, in] or [{self.n_members}, N, in], got {tuple(x.shape)}")
+        if x.dim() != 3 or x.shape[0] != self.n_members or x.shape[-1] != n_in:
+            raise ValueError(
+                f"x must be [N, in_features={n_in}] or [{self.n_members}, N, {n_in}], got {tuple(x.shape)}"
+            )
         h = x
         for lin, act in zip(self.linears, self.activations, strict=True):
             h = act(lin(h))

@@ -145,7 +145,9 @@ class ActivationRecorder:
             raise ValueError("inputs must be a non-empty tensor [N, ...]")
         if isinstance(sample_dim, bool) or not isinstance(sample_dim, int) or sample_dim < 0:
             raise ValueError(f"sample_dim must be a non-negative int, got {sample_dim!r}")
-        if batch_size is not None and (isinstance(batch_size, bool) or batch_size < 1):
+        if batch_size is not None and (
+            isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+        ):
             raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
         self.model = model
         self.inputs = inputs

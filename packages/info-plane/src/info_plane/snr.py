@@ -38,6 +38,10 @@ class GradientSNR:
     ) -> None:
         if isinstance(params, nn.Module):
             params = {n: p for n, p in params.named_parameters() if n.endswith("weight")}
+        if not isinstance(params, Mapping):
+            raise TypeError(
+                f"params must be a {{name: parameter}} mapping or an nn.Module, got {type(params).__name__}"
+            )
         if not params:
             raise ValueError("params is empty: name at least one parameter to track")
         for n, p in params.items():
@@ -47,6 +51,8 @@ class GradientSNR:
             raise ValueError(f"member_dim must be None or 0, got {member_dim!r}")
         self.params = dict(params)
         self.epochs = None if epochs is None else {int(e) for e in epochs}
+        if self.epochs is not None and any(e < 0 for e in self.epochs):
+            raise ValueError(f"epochs must be non-negative integers, got {sorted(self.epochs)}")
         self.member_dim = member_dim
         self._active: int | None = None
         self._sum: dict[str, torch.Tensor] = {}

@@ -43,8 +43,59 @@ def log_epochs(n_epochs: int, n_points: int) -> list[int]:
 
 def _atomic_save(obj: Any, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed write leaves the previous checkpoint and nothing else
+        raise
+
+
+_CKPT_KEYS = ("model", "opt", "gen", "epoch")
+
+
+def _load_checkpoint(path: Path, device: torch.device) -> dict[str, Any]:
+    if path.is_dir():
+        raise ValueError(f"checkpoint must be a file path, got the directory {path}")
+    try:
+        state = torch.load(path, map_location=device, weights_only=False)
+    except Exception as err:
+        raise ValueError(
+            f"checkpoint {path} could not be read (truncated or corrupt?): {type(err).__name__}: {err}; "
+            "delete it to start afresh"
+        ) from err
+    if not isinstance(state, dict) or not set(_CKPT_KEYS) <= set(state):
+        raise ValueError(f"checkpoint {path} is not an info-plane train_ib checkpoint (no {_CKPT_KEYS} keys)")
+    return state
+
+
+def _check_data(model: Any, data: Any) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    if next(model.parameters(), None) is None:
+        raise ValueError("model has no parameters to train")
+    if not isinstance(data, IBDataset):
+        raise TypeError(
+            f"data must be an info_plane.IBDataset (X, y, train_idx, test_idx), e.g. ib_12bit(), "
+            f"got {type(data).__name__}"
+        )
+    X, y = data.X, data.y
+    if not isinstance(X, torch.Tensor) or not X.is_floating_point() or X.dim() < 2 or X.shape[0] < 1:
+        raise ValueError("data.X must be a non-empty floating tensor [N, features]")
+    if not torch.isfinite(X).all():
+        raise ValueError("data.X contains NaN or inf: training on it would poison every weight")
+    if not isinstance(y, torch.Tensor) or y.dtype not in (torch.int64, torch.int32) or y.shape != X.shape[:1]:
+        raise ValueError(f"data.y must be an integer tensor of shape [{X.shape[0]}] (one label per row of X)")
+    if bool((y < 0).any()):
+        raise ValueError("data.y must hold non-negative class indices")
+    for name in ("train_idx", "test_idx"):
+        idx = getattr(data, name)
+        if not isinstance(idx, torch.Tensor) or idx.dtype not in (torch.int64, torch.int32):
+            raise ValueError(f"data.{name} must be an integer tensor of row indices")
+        if idx.numel() and bool(((idx < 0) | (idx >= X.shape[0])).any()):
+            raise ValueError(f"data.{name} holds row indices outside the range [0, {X.shape[0]})")
+    if data.train_idx.shape[-1] == 0:
+        raise ValueError("data.train_idx is empty: nothing to train on")
 
 
 def train_ib(
@@ -87,10 +138,15 @@ def train_ib(
     for name, v in (("epochs", epochs), ("batch_size", batch_size), ("checkpoint_every", checkpoint_every)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"{name} must be a positive int, got {v!r}")
-    if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
+    if not (isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr > 0 and math.isfinite(lr)):
         raise ValueError(f"lr must be a positive finite number, got {lr!r}")
-    device = next(model.parameters()).device
-    X, y = data.X.to(device), data.y.to(device)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {seed!r}")
+    _check_data(model, data)
+    param = next(model.parameters())
+    device = param.device
+    # the inputs follow the model (device and floating dtype), as documented
+    X, y = data.X.to(device, param.dtype if param.is_floating_point() else None), data.y.to(device)
     members = int(getattr(model, "n_members", 0))
     train_idx = data.train_idx.to(device)
     if members:
@@ -105,10 +161,15 @@ def train_ib(
     gen = torch.Generator().manual_seed(int(seed))
     start = 0
     path = Path(checkpoint) if checkpoint is not None else None
-    if path is not None and path.exists():
-        state = torch.load(path, map_location=device, weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
+    if path is not None and (path.exists() or path.is_dir()):
+        state = _load_checkpoint(path, device)
+        try:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["opt"])
+        except (RuntimeError, ValueError, KeyError) as err:
+            raise ValueError(
+                f"checkpoint {path} does not fit this model (another architecture?): {str(err)[:300]}"
+            ) from err
         gen.set_state(state["gen"])
         start = int(state["epoch"])
         if recorder is not None and state.get("recorder") is not None:
@@ -144,7 +205,14 @@ def train_ib(
             order = train_idx[torch.randperm(n_train, generator=gen).to(device)]
         for b in range(0, n_train, batch_size):
             idx = order[..., b : b + batch_size]
-            loss = ib_loss(model(X[idx]), y[idx])
+            probs = model(X[idx])
+            first = epoch == start and b == 0
+            if first and int(y.max()) >= probs.shape[-1]:
+                raise ValueError(
+                    f"data.y holds class {int(y.max())} but the model outputs {probs.shape[-1]} classes"
+                )
+            # the first batch checks that the outputs are probabilities (one sync), the others do not
+            loss = ib_loss(probs, y[idx], check=first)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if snr is not None:
@@ -172,11 +240,13 @@ def evaluate(model: nn.Module, data: IBDataset) -> dict[str, torch.Tensor]:
     Returns:
         ``{"train_acc", "test_acc", "train_loss"}`` on the CPU.
     """
-    device = next(model.parameters()).device
+    _check_data(model, data)
+    param = next(model.parameters())
+    device = param.device
     was = model.training
     model.eval()
     with torch.no_grad():
-        probs = model(data.X.to(device))
+        probs = model(data.X.to(device, param.dtype if param.is_floating_point() else None))
     model.train(was)
     y = data.y.to(device)
     correct = (probs.argmax(-1) == y).to(torch.float64)  # [..., N]

@@ -114,5 +114,11 @@ def unpack(packed: dict[str, Any]) -> dict[str, torch.Tensor]:
         raise ValueError(f"packed must be a dict made by pack() (format {FORMAT!r})")
     state = dict(packed["float"])
     for name, entry in packed["quantized"].items():
+        numel = torch.Size(entry["shape"]).numel()
+        if entry["codes"].numel() != numel:
+            raise ValueError(
+                f"packed['quantized'][{name!r}] holds {entry['codes'].numel()} codes for a tensor of {numel} "
+                "values: the packed model is truncated or damaged"
+            )
         state[name] = _decode(entry)
     return state

@@ -18,7 +18,11 @@ KL_REDUCTIONS = ("batchmean", "official")
 
 
 def _check(temperature: float, alpha: float, kl_reduction: str) -> None:
-    if not isinstance(temperature, (int, float)) or not temperature > 0:
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, (int, float))
+        or not 0 < temperature < float("inf")
+    ):
         raise ValueError(f"temperature must be > 0, got {temperature!r}")
     if not isinstance(alpha, (int, float)) or not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
@@ -50,12 +54,25 @@ def distillation_loss(
         The scalar loss.
     """
     _check(temperature, alpha, kl_reduction)
+    if not isinstance(student_logits, torch.Tensor) or not student_logits.is_floating_point():
+        got = (
+            f"dtype {student_logits.dtype}"
+            if isinstance(student_logits, torch.Tensor)
+            else type(student_logits)
+        )
+        raise TypeError(f"student_logits must be a floating torch.Tensor (N, K), got {got}")
     if student_logits.dim() != 2:
         raise ValueError(f"student_logits must be (N, K), got shape {tuple(student_logits.shape)}")
+    if student_logits.shape[0] == 0:
+        raise ValueError("student_logits is an empty batch (N = 0): the mean loss is undefined")
     loss = student_logits.new_zeros(())
     if alpha > 0:
         if teacher_logits is None:
             raise ValueError("teacher_logits is None but alpha > 0 needs the teacher")
+        if not isinstance(teacher_logits, torch.Tensor):
+            raise TypeError(
+                f"teacher_logits must be a torch.Tensor (N, K), got {type(teacher_logits).__name__}"
+            )
         if teacher_logits.shape != student_logits.shape:
             raise ValueError(
                 f"teacher_logits {tuple(teacher_logits.shape)} and student_logits "
@@ -72,11 +89,24 @@ def distillation_loss(
     if alpha < 1:
         if target is None:
             raise ValueError("target is None but alpha < 1 needs the labels")
+        if not isinstance(target, torch.Tensor) or target.dtype not in (
+            torch.int64,
+            torch.int32,
+            torch.uint8,
+        ):
+            got_t = str(target.dtype) if isinstance(target, torch.Tensor) else type(target).__name__
+            raise TypeError(f"target must be an integer (int64) tensor of class indices, got {got_t}")
         if target.shape != student_logits.shape[:1]:
             raise ValueError(
                 f"target must have shape ({student_logits.shape[0]},), got {tuple(target.shape)}"
             )
-        loss = loss + (1 - alpha) * F.cross_entropy(student_logits, target)
+        try:
+            ce = F.cross_entropy(student_logits, target.long())
+        except IndexError as err:  # CPU: a class index out of range (no extra check, no sync)
+            raise ValueError(
+                f"target holds a class index outside the range [0, {student_logits.shape[1]}): {err}"
+            ) from err
+        loss = loss + (1 - alpha) * ce
     return loss
 
 

@@ -140,6 +140,24 @@ class QuantizeWeight(nn.Module):
         )
 
 
+def _detached(points: torch.Tensor) -> torch.Tensor:
+    if not isinstance(points, torch.Tensor):
+        raise TypeError(f"points must be a floating-point torch.Tensor, got {type(points).__name__}")
+    return points.detach().clone()
+
+
+def _check_model(model: Any) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+
+
+def _check_patterns(patterns: Any, name: str) -> None:
+    if patterns is None:
+        return
+    if isinstance(patterns, str) or not all(isinstance(p, str) for p in patterns):
+        raise TypeError(f"{name} must be a list of glob patterns (strings), got {patterns!r}")
+
+
 class LearnedPoints(nn.Module):
     """Parametrization ``w -> alpha_b * p[j(i)] + beta_b`` with learnable sorted points ``p`` (Section 2.2).
 
@@ -154,7 +172,7 @@ class LearnedPoints(nn.Module):
 
     def __init__(self, points: torch.Tensor, *, bucket_size: int | None = 256) -> None:
         super().__init__()
-        self.points = nn.Parameter(check_points(points.detach().clone(), sort=True))
+        self.points = nn.Parameter(check_points(_detached(points), sort=True))
         self.bucket_size = check_bucket_size(bucket_size)
 
     @property
@@ -217,8 +235,9 @@ def select_parameters(
     Returns:
         The selected parameter names, in ``named_parameters`` order.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    _check_model(model)
+    _check_patterns(include, "include")
+    _check_patterns(exclude, "exclude")
     norm_params = {
         f"{m_name}.{p_name}" if m_name else p_name
         for m_name, mod in model.named_modules()
@@ -248,6 +267,11 @@ def select_parameters(
         if not quantize_norm and name in norm_params:
             continue
         names.append(name)
+    if include is not None and not names:
+        raise ValueError(
+            f"include={list(include)!r} selects no parameter of the model; its parameters are "
+            f"{[n for n, _ in model.named_parameters()][:20]}"
+        )
     return names
 
 
@@ -343,6 +367,7 @@ def quantize_model_(
     Returns:
         The quantized parameter names.
     """
+    _check_model(model)
     if is_quantized(model):
         raise ValueError("model is already quantized; call strip_quantization_(model) first")
     names = select_parameters(
@@ -394,6 +419,7 @@ def learn_points_(
     Returns:
         The points parameters (give them to the optimizer).
     """
+    _check_model(model)
     if is_quantized(model):
         raise ValueError(
             "model already carries quantization parametrizations (quantized distillation?); differentiable "
@@ -435,6 +461,7 @@ def strip_quantization_(model: nn.Module) -> nn.Module:
     Returns:
         ``model``.
     """
+    _check_model(model)
     was_training = model.training
     model.eval()
     for name, mod, _ in list(quantized_parameters(model)):

@@ -161,6 +161,8 @@ class BucketScaler:
         Returns:
             The scaled rows.
         """
+        if w.shape != self.shape:
+            raise ValueError(f"w must have the fitted shape {tuple(self.shape)}, got {tuple(w.shape)}")
         rows = self.buckets(w, self.bucket_size)
         rows = rows.float() if rows.dtype in (torch.float16, torch.bfloat16) else rows
         return (rows - self.beta) / self.alpha
@@ -231,8 +233,8 @@ def uniform_codes(
     check_bits(bits)
     if scaling == "absmax" and bits < 2:
         raise ValueError(f"absmax scaling needs bits >= 2 (one bit is the sign), got bits={bits}")
-    if torch.isnan(w).any():
-        raise ValueError("w contains NaN; refusing to quantize it")
+    if not torch.isfinite(w).all():
+        raise ValueError("w contains NaN or inf; refusing to quantize it")
     scaler = BucketScaler.fit(w, bucket_size=bucket_size, scaling=scaling)
     s = levels(bits, scaling)
     u = scaler.scale(w.detach())
@@ -295,6 +297,13 @@ def uniform_quantize(
     return decode_uniform(codes, scaler, bits=bits, dtype=w.dtype)
 
 
+def check_n_points(n_points: int) -> int:
+    """Validate a number of quantization points (an int >= 2) and return it."""
+    if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 2:
+        raise ValueError(f"n_points must be an int >= 2, got {n_points!r}")
+    return n_points
+
+
 def check_points(points: torch.Tensor, *, name: str = "points", sort: bool = False) -> torch.Tensor:
     """Validate quantization points: a 1-D floating tensor of at least 2 finite values, sorted.
 
@@ -307,7 +316,8 @@ def check_points(points: torch.Tensor, *, name: str = "points", sort: bool = Fal
         The (sorted) points.
     """
     if not isinstance(points, torch.Tensor) or not points.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point torch.Tensor, got {type(points).__name__}")
+        got = f"dtype {points.dtype}" if isinstance(points, torch.Tensor) else type(points).__name__
+        raise TypeError(f"{name} must be a floating-point torch.Tensor, got {got}")
     if points.dim() != 1:
         raise ValueError(f"{name} must be 1-D, got shape {tuple(points.shape)}")
     if points.numel() < 2:
@@ -356,8 +366,8 @@ def nonuniform_quantize(
     """
     _check_tensor(w)
     check_points(points)
-    if torch.isnan(w).any():
-        raise ValueError("w contains NaN; refusing to quantize it")
+    if not torch.isfinite(w).all():
+        raise ValueError("w contains NaN or inf; refusing to quantize it")
     scaler = BucketScaler.fit(w, bucket_size=bucket_size, scaling="minmax")
     u = scaler.scale(w.detach())
     codes = nearest_point(u, points.detach())
@@ -377,8 +387,10 @@ def quantile_points(w: torch.Tensor, n_points: int, *, bucket_size: int | None =
     Returns:
         Sorted points in ``[0, 1]``.
     """
-    if n_points < 2:
-        raise ValueError(f"n_points must be >= 2, got {n_points}")
+    check_n_points(n_points)
+    _check_tensor(w)
+    if not torch.isfinite(w).all():
+        raise ValueError("w contains NaN or inf; its quantiles are undefined")
     u = BucketScaler.fit(w, bucket_size=bucket_size).scale(w.detach()).reshape(-1).float()
     q = torch.quantile(u, torch.linspace(0, 1, n_points, device=u.device))
     return q.to(w.dtype if w.dtype == torch.float64 else torch.float32)
@@ -398,8 +410,9 @@ def uniform_points(
     Returns:
         The points.
     """
-    if n_points < 2:
-        raise ValueError(f"n_points must be >= 2, got {n_points}")
+    check_n_points(n_points)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating torch.dtype (points lie in [0, 1]), got {dtype!r}")
     return torch.linspace(0.0, 1.0, n_points, device=device, dtype=dtype)
 
 

@@ -17,6 +17,11 @@ from torch import nn
 from quantized_distillation.quantizers import check_bits, check_bucket_size
 
 
+def _check_full_bits(full_bits: int) -> None:
+    if isinstance(full_bits, bool) or not isinstance(full_bits, int) or full_bits < 1:
+        raise ValueError(f"full_bits must be an int >= 1, got {full_bits!r}")
+
+
 def compression_ratio(bits: int, bucket_size: int | None = 256, *, full_bits: int = 32) -> float:
     """Compression ratio ``k f / (k b + 2 f)`` of bucketed b-bit quantization against f-bit floats.
 
@@ -30,8 +35,7 @@ def compression_ratio(bits: int, bucket_size: int | None = 256, *, full_bits: in
     """
     check_bits(bits)
     check_bucket_size(bucket_size)
-    if full_bits < 1:
-        raise ValueError(f"full_bits must be >= 1, got {full_bits}")
+    _check_full_bits(full_bits)
     if bucket_size is None:
         return full_bits / bits
     return bucket_size * full_bits / (bucket_size * bits + 2 * full_bits)
@@ -78,6 +82,12 @@ def huffman_bits(codes: torch.Tensor) -> int:
     Returns:
         The total bits.
     """
+    if not isinstance(codes, torch.Tensor):
+        raise TypeError(f"codes must be an integer torch.Tensor, got {type(codes).__name__}")
+    if codes.is_floating_point() or codes.is_complex():
+        raise ValueError(f"codes must be integer codes, got dtype {codes.dtype}")
+    if codes.numel() == 0:
+        return 0
     _, counts = torch.unique(codes.reshape(-1).cpu(), return_counts=True)
     lengths = huffman_code_lengths(counts)
     return int(sum(c * n for c, n in zip(counts.tolist(), lengths, strict=True)))
@@ -98,6 +108,12 @@ def model_size_bits(model_or_packed: nn.Module | dict, *, huffman: bool = False,
         "full_precision_bits", "ratio", "n_quantized"}`` (``ratio`` = full precision / total).
     """
     from quantized_distillation.export import pack
+
+    _check_full_bits(full_bits)
+    if not isinstance(model_or_packed, (nn.Module, dict)):
+        raise TypeError(
+            f"model_or_packed must be a quantized nn.Module or the dict of pack(), got {type(model_or_packed).__name__}"
+        )
 
     packed = pack(model_or_packed) if isinstance(model_or_packed, nn.Module) else model_or_packed
     q_bits = scale_bits = book_bits = n_q = 0

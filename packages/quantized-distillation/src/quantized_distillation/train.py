@@ -34,6 +34,7 @@ from quantized_distillation.parametrize import (
     learn_points_,
     quantized_parameters,
 )
+from quantized_distillation.quantizers import check_bits
 
 Teacher = Callable[[torch.Tensor], Any] | torch.Tensor | None
 
@@ -74,6 +75,7 @@ def quantized_distillation_step(
     Returns:
         The batch loss.
     """
+    _check_clip(clip_grad_norm)
     loss_fn = loss_fn if loss_fn is not None else DistillationLoss()
     z = _logits(student(x))
     if teacher_logits is None:
@@ -112,23 +114,114 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
             os.unlink(tmp)
 
 
+def _check_clip(clip_grad_norm: float | None) -> None:
+    if clip_grad_norm is None:
+        return
+    if (
+        isinstance(clip_grad_norm, bool)
+        or not isinstance(clip_grad_norm, (int, float))
+        or not 0 < clip_grad_norm < math.inf
+    ):
+        raise ValueError(f"clip_grad_norm must be a finite number > 0 or None, got {clip_grad_norm!r}")
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _check_fit(
+    model: Any,
+    name: str,
+    x: torch.Tensor,
+    *,
+    lr: float,
+    momentum: float,
+    seed: int,
+    callback: Any,
+    weight_decay: float = 0.0,
+    clip_grad_norm: float | None = None,
+    optimizer: Any = None,
+) -> None:
+    """The arguments of a fit: hyperparameters, and x against the model (dtype, device)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{name} must be an nn.Module, got {type(model).__name__}")
+    if not (_number(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    if not (_number(momentum) and 0 <= momentum < 1):
+        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+    if not (_number(weight_decay) and weight_decay >= 0):
+        raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}")
+    _check_clip(clip_grad_norm)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {seed!r}")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable(epoch, mean_loss) or None, got {callback!r}")
+    param = next((p for p in model.parameters() if p.is_floating_point()), None)
+    if param is None:
+        return
+    if x.device != param.device:
+        raise ValueError(
+            f"x is on device {x.device} but the {name} is on device {param.device}: "
+            f"move x with x.to({str(param.device)!r})"
+        )
+    if x.is_floating_point() and x.dtype != param.dtype:
+        raise TypeError(
+            f"x has dtype {x.dtype} but the {name}'s dtype is {param.dtype}: the dtypes must match; "
+            f"use x.to({param.dtype})"
+        )
+
+
+def _check_labels(model: nn.Module, x: torch.Tensor, y: torch.Tensor, t_logits: torch.Tensor | None) -> None:
+    """Labels within the model's classes: the width of the teacher's logits, or of one evaluation-mode
+    forward of one input (no gradient, no randomness, no state change)."""
+    if t_logits is not None and t_logits.dim() == 2:
+        k = t_logits.shape[1]
+    else:
+        was = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                z = _logits(model(x[:1]))
+        finally:
+            model.train(was)
+        if z.dim() != 2:
+            return
+        k = z.shape[1]
+    if int(y.max()) >= k:
+        raise ValueError(
+            f"y holds class {int(y.max())} but the model has {k} classes (y must be in [0, {k}))"
+        )
+
+
 def _check_data(x: torch.Tensor, y: torch.Tensor, batch_size: int, epochs: int) -> None:
     if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise TypeError("x and y must be tensors")
+        raise TypeError(f"x and y must be tensors, got {type(x).__name__} and {type(y).__name__}")
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"x and y must have the same non-zero length, got {len(x)} and {len(y)}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
-    if x.is_floating_point() and torch.isnan(x).any():
-        raise ValueError("x contains NaN")
+    if x.is_floating_point() and not torch.isfinite(x).all():
+        raise ValueError("x contains NaN or inf: training on it would poison every weight")
+    if y.dtype not in (torch.int64, torch.int32, torch.uint8):
+        raise TypeError(f"y must be an integer (int64) tensor of class indices, got dtype {y.dtype}")
+    if y.dim() != 1:
+        raise ValueError(f"y must have shape (N,), got {tuple(y.shape)}")
+    if bool((y < 0).any()):
+        raise ValueError("y must hold non-negative class indices")
 
 
 def _teacher_logits(teacher: Teacher, x: torch.Tensor, batch_size: int) -> torch.Tensor | None:
     """Teacher logits of all of ``x`` (the teacher is fixed: computed once, in evaluation mode)."""
     if teacher is None:
         return None
+    if not isinstance(teacher, torch.Tensor) and not callable(teacher):
+        raise TypeError(
+            f"teacher must be a model or callable returning logits, a tensor of logits, or None, got {teacher!r}"
+        )
     if isinstance(teacher, torch.Tensor):
         if len(teacher) != len(x):
             raise ValueError(f"teacher logits have {len(teacher)} rows but x has {len(x)}")
@@ -157,9 +250,23 @@ def _make_state(model, optimizer, epoch, gen, history, extra=None):
 def _resume(checkpoint, model, optimizer, gen) -> tuple[int, list[float], dict]:
     if checkpoint is None or not Path(checkpoint).exists():
         return 0, [], {}
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
+    try:
+        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    except Exception as err:
+        raise ValueError(
+            f"checkpoint {checkpoint} could not be read (truncated or corrupt?): {type(err).__name__}: "
+            f"{str(err)[:200]}; delete it to start afresh"
+        ) from err
+    keys = ("model", "optimizer", "epoch", "generator", "history")
+    if not isinstance(state, dict) or not set(keys) <= set(state):
+        raise ValueError(f"checkpoint {checkpoint} is not a quantized-distillation checkpoint (keys {keys})")
+    try:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+    except (RuntimeError, ValueError, KeyError) as err:
+        raise ValueError(
+            f"checkpoint {checkpoint} does not fit this model (another architecture?): {str(err)[:200]}"
+        ) from err
     gen.set_state(state["generator"])
     return int(state["epoch"]), list(state["history"]), state
 
@@ -214,12 +321,25 @@ def fit_quantized_distillation(
         The mean training loss of each epoch (including resumed ones).
     """
     _check_data(x, y, batch_size, epochs)
+    _check_fit(
+        student,
+        "student",
+        x,
+        lr=lr,
+        momentum=momentum,
+        weight_decay=weight_decay,
+        clip_grad_norm=clip_grad_norm,
+        seed=seed,
+        optimizer=optimizer,
+        callback=callback,
+    )
     if optimizer is None:
         optimizer = torch.optim.SGD(
             student.parameters(), lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay
         )
     loss_fn = DistillationLoss(temperature=temperature, alpha=alpha, kl_reduction=kl_reduction)
     t_logits = _teacher_logits(teacher, x, max(batch_size, 1024))
+    _check_labels(student, x, y, t_logits)
     gen = torch.Generator().manual_seed(seed)
     start, history, _ = _resume(checkpoint, student, optimizer, gen)
     student.train()
@@ -315,6 +435,7 @@ def allocate_points(norms: dict[str, float], *, bits: int) -> dict[str, int]:
     Returns:
         ``{name: number of points}``.
     """
+    check_bits(bits)
     if not norms:
         raise ValueError("norms must name at least one tensor")
     if any(not math.isfinite(v) or v < 0 for v in norms.values()):
@@ -384,6 +505,7 @@ def fit_quantization_points(
         The mean training loss of each epoch.
     """
     _check_data(x, y, batch_size, epochs)
+    _check_fit(model, "model", x, lr=lr, momentum=momentum, seed=seed, callback=callback)
     if is_quantized(model) and not _points_modules(model):
         raise ValueError(
             "model is already quantized by quantize_model_ (quantized distillation); differentiable quantization "
@@ -396,6 +518,7 @@ def fit_quantization_points(
         if teacher is None:
             raise ValueError("teacher='self' needs the full-precision model (it is already quantized)")
     t_logits = _teacher_logits(teacher, x, 1024)
+    _check_labels(model, x, y, t_logits)
     if not is_quantized(model):
         learn_points_(model, bits=bits, bucket_size=bucket_size, init=init, include=include, exclude=exclude)
         if allocate_bits:

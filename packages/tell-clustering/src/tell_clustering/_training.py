@@ -220,8 +220,16 @@ def fit_deep(
     gen = torch.Generator().manual_seed(seed)
     start, curve, initialised = 0, [], False
     if checkpoint is not None and Path(checkpoint).exists():
-        state = torch.load(checkpoint, map_location=X.device, weights_only=False)
-        if state.get("fingerprint") != fingerprint:
+        if Path(checkpoint).is_dir():
+            raise ValueError(f"checkpoint must be a file path, got the directory {checkpoint!r}")
+        try:
+            state = torch.load(checkpoint, map_location=X.device, weights_only=False)
+        except Exception as err:
+            raise ValueError(
+                f"checkpoint {checkpoint!r} could not be read (truncated or corrupt?): {type(err).__name__}; "
+                "delete it to start afresh"
+            ) from err
+        if not isinstance(state, dict) or state.get("fingerprint") != fingerprint:
             raise ValueError(
                 f"checkpoint {checkpoint!r} belongs to another configuration or data set; "
                 "delete it or pass another checkpoint path"

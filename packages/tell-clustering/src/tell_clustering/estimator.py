@@ -143,6 +143,12 @@ class TELLClustering(ClusterMixin, TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"an encoder module must define encode(x) and decode(z); {type(enc).__name__} does not"
             )
+        if enc == "mlp":
+            hidden = self.hidden
+            if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
+                raise ValueError(f"hidden must be a sequence of positive int widths, got {hidden!r}")
+            for h in hidden:
+                _positive_int("hidden widths", h)
         _positive_int("latent_dim", self.latent_dim)
         _positive_int("n_init", self.n_init)
         _positive_int("max_epochs", self.max_epochs)

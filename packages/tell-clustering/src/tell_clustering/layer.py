@@ -19,6 +19,7 @@ constant (``delta_ij (2 alpha - s_ij) = alpha delta_ij ||z_i - Omega_j||^2`` for
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import nn
@@ -33,6 +34,26 @@ __all__ = [
 ]
 
 
+def _check_pair(z: Any, centers: torch.Tensor, name: str = "z") -> None:
+    """``z`` (n, p) against the centres (K, p): a tensor of their dtype and device (no host sync)."""
+    if not isinstance(z, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor (n, p), got {type(z).__name__}")
+    if not isinstance(centers, torch.Tensor) or centers.dim() != 2:
+        raise TypeError("centers must be a torch.Tensor (K, p)")
+    if z.dim() != 2 or z.shape[1] != centers.shape[1]:
+        raise ValueError(f"{name} must have shape (n, {centers.shape[1]}), got {tuple(z.shape)}")
+    if z.dtype != centers.dtype:
+        raise TypeError(
+            f"{name} has dtype {z.dtype} but the centres' dtype is {centers.dtype}: the dtypes must match; "
+            f"use {name}.to({centers.dtype})"
+        )
+    if z.device != centers.device:
+        raise ValueError(
+            f"{name} is on device {z.device} but the centres are on device {centers.device}: "
+            f"move it with {name}.to({str(centers.device)!r})"
+        )
+
+
 def squared_distances(z: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
     """Squared Euclidean distances ``||z_i - Omega_j||^2`` (n, K), from the expansion of Sec. 3 (clamped at 0).
 
@@ -43,6 +64,7 @@ def squared_distances(z: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
     Returns:
         Tensor of shape (n, K).
     """
+    _check_pair(z, centers)
     d = (z * z).sum(1, keepdim=True) - 2.0 * z @ centers.T + (centers * centers).sum(1)[None, :]
     return d.clamp_min(0.0)
 
@@ -56,6 +78,9 @@ def hard_assignment(scores: torch.Tensor) -> torch.Tensor:
     Returns:
         Float tensor of shape (n, K) with one 1 per row, no gradient.
     """
+    if not isinstance(scores, torch.Tensor) or scores.dim() != 2:
+        got = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
+        raise ValueError(f"scores must be a torch.Tensor of shape (n, K), got {got}")
     idx = scores.detach().argmax(1)
     return F.one_hot(idx, scores.shape[1]).to(scores.dtype)
 
@@ -100,8 +125,14 @@ class ClusterLayer(nn.Module):
         if centers is None:
             init = torch.randn(n_clusters, dim)
         else:
+            if not isinstance(centers, torch.Tensor) or not centers.is_floating_point():
+                raise TypeError(
+                    f"centers must be a floating torch.Tensor ({n_clusters}, {dim}), got {centers!r:.60}"
+                )
             if tuple(centers.shape) != (n_clusters, dim):
                 raise ValueError(f"centers must have shape ({n_clusters}, {dim}), got {tuple(centers.shape)}")
+            if not torch.isfinite(centers).all():
+                raise ValueError("centers contains NaN or inf")
             init = centers.detach().clone()
         self.centers = nn.Parameter(init)
         if self.spherical:
@@ -204,9 +235,18 @@ class ClusterLayer(nn.Module):
         """
         if assign is None:
             assign = self.assign(z)
-        elif assign.shape != z.shape[:1]:
-            raise ValueError(f"assign must have shape ({z.shape[0]},), got {tuple(assign.shape)}")
-        diff = z - self.centers[assign]
+        else:
+            self._check(z)
+            if not isinstance(assign, torch.Tensor) or assign.dtype not in (torch.int64, torch.int32):
+                got = assign.dtype if isinstance(assign, torch.Tensor) else type(assign).__name__
+                raise TypeError(f"assign must be an integer (int64) tensor of cluster indices, got {got}")
+            if assign.shape != z.shape[:1]:
+                raise ValueError(f"assign must have shape ({z.shape[0]},), got {tuple(assign.shape)}")
+        try:
+            centers = self.centers[assign]
+        except IndexError as err:  # CPU: an index out of range (no extra check, no sync)
+            raise ValueError(f"assign holds a cluster index outside [0, {self.n_clusters}): {err}") from err
+        diff = z - centers
         return (diff * diff).sum(1).mean()
 
     def tell_loss(self, z: torch.Tensor, *, weight: float = 0.01) -> torch.Tensor:
@@ -222,6 +262,8 @@ class ClusterLayer(nn.Module):
         Returns:
             Scalar tensor.
         """
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight < math.inf:
+            raise ValueError(f"weight must be a finite number >= 0, got {weight!r}")
         return weight * self.kmeans_loss(z) / self.n_clusters
 
     @torch.no_grad()
@@ -236,8 +278,7 @@ class ClusterLayer(nn.Module):
         return self
 
     def _check(self, z: torch.Tensor) -> None:
-        if z.ndim != 2 or z.shape[1] != self.dim:
-            raise ValueError(f"z must have shape (n, {self.dim}), got {tuple(z.shape)}")
+        _check_pair(z, self.centers)
 
 
 @torch.no_grad()
@@ -249,6 +290,8 @@ def normalize_center_grad_(layer: ClusterLayer, scale: float) -> None:
         layer: the cluster layer whose ``centers.grad`` is set.
         scale: the length of each non-zero gradient row.
     """
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < math.inf:
+        raise ValueError(f"scale must be a finite number > 0, got {scale!r}")
     g = layer.centers.grad
     if g is None:
         return
@@ -281,6 +324,19 @@ def lloyd_step_(
     Returns:
         The batch's assignment (n,).
     """
+    if not isinstance(layer, ClusterLayer):
+        raise TypeError(f"layer must be a ClusterLayer, got {type(layer).__name__}")
+    if (
+        isinstance(step_fraction, bool)
+        or not isinstance(step_fraction, (int, float))
+        or not 0 < step_fraction < math.inf
+    ):
+        raise ValueError(
+            f"step_fraction must be a finite number > 0 (in (0, 2) the loss decreases), got {step_fraction!r}"
+        )
+    if counts is not None and (not isinstance(counts, torch.Tensor) or counts.shape != (layer.n_clusters,)):
+        got = tuple(counts.shape) if isinstance(counts, torch.Tensor) else type(counts).__name__
+        raise ValueError(f"counts must be a tensor of shape ({layer.n_clusters},), got {got}")
     assign = layer.assign(z)
     with torch.enable_grad():
         centers = layer.centers

@@ -15,6 +15,8 @@ def _labels(y: Any, name: str) -> np.ndarray:
     a = np.asarray(y)
     if a.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        raise ValueError(f"{name} contains NaN or inf labels")
     return a
 
 

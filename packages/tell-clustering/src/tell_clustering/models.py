@@ -45,12 +45,17 @@ class MLPAutoencoder(nn.Module):
         sigmoid_output: bool = True,
     ) -> None:
         super().__init__()
+        if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
+            raise ValueError(f"hidden must be a sequence of positive int widths, got {hidden!r}")
         hidden = tuple(hidden)
+        for name, v in (("in_features", in_features), ("latent", latent), *(("hidden", h) for h in hidden)):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ValueError(f"{name} must hold positive ints, got {v!r}")
         if in_features < 1 or latent < 1 or any(h < 1 for h in hidden):
             raise ValueError(
                 f"in_features, latent and hidden widths must be >= 1, got {in_features}, {latent}, {hidden}"
             )
-        if not 0.0 <= dropout < 1.0:
+        if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         widths = (in_features, *hidden, latent)
         enc: list[nn.Module] = []
@@ -71,16 +76,32 @@ class MLPAutoencoder(nn.Module):
         self.encoder = nn.Sequential(*enc)
         self.decoder = nn.Sequential(*dec)
         self.latent = latent
+        self.in_features = in_features
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Codes (n, latent) of inputs (n, d).
 
         Args:
-            x: inputs, shape (n, d).
+            x: inputs, shape (n, d) (any leading dimensions, as ``nn.Linear``).
 
         Returns:
             Tensor of shape (n, latent).
         """
+        w = next(m for m in self.encoder if isinstance(m, nn.Linear)).weight
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor (n, {self.in_features}), got {type(x).__name__}")
+        if x.dim() < 1 or x.shape[-1] != self.in_features:
+            raise ValueError(f"x must have shape (n, in_features={self.in_features}), got {tuple(x.shape)}")
+        if x.dtype != w.dtype:
+            raise TypeError(
+                f"x has dtype {x.dtype} but the autoencoder's dtype is {w.dtype}: the dtypes must match; "
+                f"use x.to({w.dtype})"
+            )
+        if x.device != w.device:
+            raise ValueError(
+                f"x is on device {x.device} but the autoencoder is on device {w.device}: "
+                f"move it with x.to({str(w.device)!r})"
+            )
         return self.encoder(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:

@@ -264,8 +264,10 @@ def from_function(
     Returns:
         The :class:`DualActivation` (its ``phi`` is the given function, rescaled when ``normalize``).
     """
-    if deg < 1:
-        raise ValueError(f"deg must be >= 1, got {deg}")
+    if not callable(phi):
+        raise TypeError(f"phi must be a callable on float64 tensors, got {phi!r}")
+    if isinstance(deg, bool) or not isinstance(deg, (int, np.integer)) or deg < 1:
+        raise ValueError(f"deg must be an integer >= 1, got {deg!r}")
     nq = n_quad or max(2 * deg, 200)
     nodes, weights = np.polynomial.hermite_e.hermegauss(nq)
     z = torch.as_tensor(nodes)

@@ -41,6 +41,16 @@ def _check_alphas(alpha_pos: Any, alpha_neg: Any) -> tuple[np.ndarray, np.ndarra
     return a, b
 
 
+def _check_prior(prior_pos: Any) -> float:
+    if (
+        isinstance(prior_pos, bool)
+        or not isinstance(prior_pos, (int, float, np.floating))
+        or not 0.0 < prior_pos < 1.0
+    ):
+        raise ValueError(f"prior_pos must be a number in (0, 1), got {prior_pos!r}")
+    return float(prior_pos)
+
+
 def dirichlet_task(
     n: int,
     alpha_pos: Any,
@@ -63,8 +73,11 @@ def dirichlet_task(
     a, b = _check_alphas(alpha_pos, alpha_neg)
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
-    if not 0.0 < prior_pos < 1.0:
-        raise ValueError(f"prior_pos must be in (0, 1), got {prior_pos!r}")
+    _check_prior(prior_pos)
+    if not isinstance(seed, np.random.Generator) and (
+        isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+    ):
+        raise TypeError(f"seed must be an int or a numpy Generator, got {seed!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     y = np.where(rng.random(n) < prior_pos, 1.0, -1.0)
     S = np.where((y > 0)[:, None], rng.dirichlet(a, size=n), rng.dirichlet(b, size=n))
@@ -92,6 +105,9 @@ def dirichlet_split(
     """
     if d not in PAPER_CONFIGS:
         raise ValueError(f"d must be one of {sorted(PAPER_CONFIGS)}, got {d!r}")
+    for name, v, low in (("n_train", n_train, 1), ("n_test", n_test, 1), ("max_redraws", max_redraws, 1)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
     a, b = PAPER_CONFIGS[d]
     rng = np.random.default_rng(seed)
     for _ in range(max_redraws):
@@ -136,6 +152,10 @@ def dirichlet_bayes_predict(
         ``(n,)`` labels in {-1, +1}.
     """
     a, b = _check_alphas(alpha_pos, alpha_neg)
+    _check_prior(prior_pos)
+    S = np.asarray(S, dtype=np.float64)
+    if S.ndim != 2 or S.shape[1] != len(a):
+        raise ValueError(f"S must have shape (n, d={len(a)}) (points of the simplex), got {S.shape}")
     lp = dirichlet_log_pdf(S, a) + math.log(prior_pos)
     ln = dirichlet_log_pdf(S, b) + math.log(1.0 - prior_pos)
     return np.where(lp > ln, 1.0, -1.0)

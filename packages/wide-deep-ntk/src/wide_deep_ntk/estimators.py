@@ -96,6 +96,20 @@ def solve_kernel_system(K: torch.Tensor, Y: torch.Tensor, ridge: float = 0.0) ->
     Returns:
         The ``(n, k)`` solution.
     """
+    if not isinstance(K, torch.Tensor) or not isinstance(Y, torch.Tensor):
+        raise TypeError(f"K and Y must be torch.Tensors, got {type(K).__name__} and {type(Y).__name__}")
+    if K.dim() != 2 or K.shape[0] != K.shape[1]:
+        raise ValueError(f"K must be a square (n, n) matrix, got shape {tuple(K.shape)}")
+    if Y.dim() != 2 or Y.shape[0] != K.shape[0]:
+        raise ValueError(
+            f"Y must have shape (n={K.shape[0]}, k) (one row per row of K), got {tuple(Y.shape)}"
+        )
+    if isinstance(ridge, bool) or not isinstance(ridge, numbers.Real) or not (0 <= ridge < math.inf):
+        raise ValueError(f"ridge must be a finite number >= 0, got {ridge!r}")
+    if not torch.isfinite(K).all() or not torch.isfinite(Y).all():
+        raise ValueError("K or Y contains NaN or inf")
+    if Y.dtype != K.dtype:
+        Y = Y.to(K.dtype)
     A = K + ridge * torch.eye(K.shape[0], dtype=K.dtype, device=K.device) if ridge else K
     L, info = torch.linalg.cholesky_ex(A)
     if int(info) == 0:
@@ -179,6 +193,8 @@ class InfiniteDepthKernelClassifier(ClassifierMixin, _DeepKernelBase):
             self.
         """
         act = _check_common(self)
+        if not isinstance(self.limit, (bool, np.bool_)):
+            raise ValueError(f"limit must be True or False, got {self.limit!r}")
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)

@@ -19,6 +19,25 @@ from wide_deep_ntk.activations import DualActivation, get_activation
 __all__ = ["NTKMLP", "empirical_ntk", "mlp_empirical_ntk"]
 
 
+def _check_input(x: Any, weight: torch.Tensor, name: str) -> None:
+    """``x`` against a first-layer weight ``(width, d_in)``: a tensor ``(n, d_in)`` of its dtype and device."""
+    d_in = weight.shape[1]
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor (n, d_in={d_in}), got {type(x).__name__}")
+    if x.dim() != 2 or x.shape[1] != d_in:
+        raise ValueError(f"{name} must have shape (n, d_in={d_in}), got {tuple(x.shape)}")
+    if x.dtype != weight.dtype:
+        raise TypeError(
+            f"{name} has dtype {x.dtype} but the network's dtype is {weight.dtype}: the dtypes must match; "
+            f"use {name}.to({weight.dtype})"
+        )
+    if x.device != weight.device:
+        raise ValueError(
+            f"{name} is on device {x.device} but the network is on device {weight.device}: "
+            f"move it with {name}.to({str(weight.device)!r})"
+        )
+
+
 class NTKMLP(nn.Module):
     """A bias-free MLP with ``depth`` hidden layers of width ``width`` in the NTK parametrisation.
 
@@ -40,13 +59,14 @@ class NTKMLP(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        if d_in < 1 or width < 1 or depth < 1:
-            raise ValueError(f"d_in, width and depth must be >= 1, got {d_in}, {width}, {depth}")
+        for name, v in (("d_in", d_in), ("width", width), ("depth", depth)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
         act = get_activation(activation)
         if act.phi is None:
             raise ValueError(f"activation {act.name!r} has no phi (the function itself) to build a network")
         self.act = act
-        self.width, self.depth = width, depth
+        self.width, self.depth, self.d_in = width, depth, d_in
         dims = [d_in] + [width] * depth
         self.weights = nn.ParameterList(
             [nn.Parameter(torch.randn(dims[i + 1], dims[i], generator=generator)) for i in range(depth)]
@@ -56,6 +76,7 @@ class NTKMLP(nn.Module):
     def layers(self, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """Inputs to each weight matrix (scaled) and the pre-activations, for the per-layer NTK."""
         assert self.act.phi is not None
+        _check_input(x, self.weights[0], "x")
         inputs, pre = [], []
         h = x
         for i, W in enumerate(self.weights):
@@ -87,6 +108,16 @@ def empirical_ntk(model: nn.Module, X1: torch.Tensor, X2: torch.Tensor | None = 
     """
     from torch.func import functional_call, jacrev, vmap
 
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module with a scalar output, got {type(model).__name__}")
+    for name, X in (("X1", X1), ("X2", X2)):
+        if X is not None and (not isinstance(X, torch.Tensor) or X.dim() != 2):
+            raise TypeError(f"{name} must be a torch.Tensor (n, d), got {type(X).__name__}")
+    with torch.no_grad():
+        probe = model(X1[:1])
+    if not isinstance(probe, torch.Tensor) or probe.shape != (min(1, X1.shape[0]),):
+        shape = tuple(probe.shape) if isinstance(probe, torch.Tensor) else type(probe).__name__
+        raise ValueError(f"model must map (b, d) to a scalar output per row (b,), got {shape} for b=1")
     params = {k: v.detach() for k, v in model.named_parameters()}
 
     def f(p: dict[str, Any], x: torch.Tensor) -> torch.Tensor:
@@ -114,6 +145,14 @@ def mlp_empirical_ntk(model: NTKMLP, X1: torch.Tensor, X2: torch.Tensor | None =
     Returns:
         The ``(n, m)`` empirical NTK.
     """
+
+    if not isinstance(model, NTKMLP):
+        raise TypeError(
+            f"model must be an NTKMLP (use empirical_ntk for other models), got {type(model).__name__}"
+        )
+    _check_input(X1, model.weights[0], "X1")
+    if X2 is not None:
+        _check_input(X2, model.weights[0], "X2")
 
     def parts(X: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         inputs, pre = model.layers(X)

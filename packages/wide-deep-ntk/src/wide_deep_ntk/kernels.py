@@ -231,7 +231,14 @@ def kernel_path(
         ``{depth: (nngp, ntk)}`` (numpy for numpy inputs).
     """
     act = get_activation(activation)
-    wanted = sorted({_check_depth(d) for d in depths})
+    if isinstance(depths, (str, bytes)) or not hasattr(depths, "__iter__"):
+        raise ValueError(f"depths must be a non-empty sequence of non-negative integers, got {depths!r}")
+    try:
+        wanted = sorted({_check_depth(d) for d in depths})
+    except ValueError as err:
+        raise ValueError(f"depths must hold non-negative integers, got {depths!r}") from err
+    if not wanted:
+        raise ValueError("depths is empty: name at least one depth")
     xi = gram(X1, X2, normalize=normalize, device=device)
     theta = xi.clone()
     out: dict[int, tuple[Any, Any]] = {}
