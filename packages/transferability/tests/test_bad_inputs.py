@@ -104,3 +104,170 @@ def test_reinit_needs_reset_parameters():
     m = nn.Sequential(nn.Linear(3, 3), Odd(), nn.Linear(3, 2))
     with pytest.raises(ValueError, match="reset_parameters"):
         tf.reinit_groups(m, 1, seed=0)
+
+
+# ---------------------------------------------------------------------------------------- issue #25 sweep fixes
+
+
+def test_experiment_arguments_are_checked_at_construction():
+    X, y = blobs()
+    with pytest.raises(TypeError, match="make_model must be callable.*network instance"):
+        tf.TransferExperiment(bn_mlp(3), X, y)
+    with pytest.raises(TypeError, match="X must be a torch.Tensor"):
+        tf.TransferExperiment(bn_mlp, X.tolist(), y)
+    with pytest.raises(TypeError, match="X must be a torch.Tensor"):
+        tf.TransferExperiment(bn_mlp, None, y)
+    for kw, match in [
+        ({"n_values": (1.5,)}, "n_values"),
+        ({"target_train_per_class": 1.5}, "target_train_per_class"),
+        ({"ft_lr_scale": float("inf")}, "ft_lr_scale"),
+        ({"device": "tpu"}, "device"),
+        ({"split": ([0, 1], [7, 8])}, "split must give two disjoint halves"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            small_exp(**kw)
+    for kw, match in [
+        ({"train_fn": "adam"}, "train_fn"),
+        ({"eval_fn": 3}, "eval_fn"),
+        ({"cache_dir": 3.5}, "cache_dir"),
+    ]:
+        with pytest.raises(TypeError, match=match):
+            small_exp(**kw)
+
+
+def test_run_cell_checks_its_cell():
+    exp = small_exp()
+    with pytest.raises(ValueError, match="source and target"):
+        exp.run_cell(0, 0, "A", "C", "AnB", 1)
+    with pytest.raises(ValueError, match="treatment must be one of"):
+        exp.run_cell(0, 0, "A", "B", "XnY", 1)
+
+
+def test_default_train_checks_hyperparameters_and_data():
+    X, y = blobs()
+    for kw, match in [
+        ({"lr": "0.01"}, "lr"),
+        ({"weight_decay": float("nan")}, "weight_decay"),
+        ({"momentum": -0.1}, "momentum"),
+        ({"step_every": -1}, "step_every"),
+        ({"step_every": 1.5}, "step_every"),
+        ({"gamma": 0.0}, "gamma"),
+        ({"seed": -1}, "seed"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            tf.default_train(bn_mlp(6), X, y, epochs=1, **kw)
+    with pytest.raises(ValueError, match="y must be a 1-d tensor of integer labels"):
+        tf.default_train(bn_mlp(6), X, y.float(), epochs=1)
+    with pytest.raises(ValueError, match=r"y holds labels 0..5 but the model has 3 outputs"):
+        tf.default_train(bn_mlp(3), X, y, epochs=1)
+    with pytest.raises(ValueError, match=r"y holds labels -1..4"):
+        tf.default_train(bn_mlp(6), X, y - 1, epochs=1)
+    with pytest.raises(ValueError, match=r"could not take a batch of X of shape \(64, 5\)"):
+        tf.default_train(bn_mlp(6), X[:, :5], y, epochs=1)
+    with pytest.raises(TypeError, match=r"X has dtype torch.float64.*X.to\(torch.float32\)"):
+        tf.default_train(bn_mlp(6), X.double(), y, epochs=1)
+    with pytest.raises(ValueError, match="no parameters"):
+        tf.default_train(nn.ReLU(), X, y, epochs=1)
+    with pytest.raises(TypeError, match="model must be an nn.Module"):
+        tf.default_train(lambda x: x, X, y, epochs=1)
+    with pytest.raises(ValueError, match="batch_size"):
+        tf.default_eval(bn_mlp(6), X, y, batch_size=0)
+
+
+def test_bad_checkpoints_name_the_file(tmp_path):
+    X, y = blobs()
+    ck = tmp_path / "train.ckpt"
+    tf.default_train(bn_mlp(6, seed=0), X, y, epochs=1, checkpoint=ck)
+    with pytest.raises(ValueError, match="train.ckpt does not fit this model"):
+        tf.default_train(bn_mlp(6, seed=0, width=32), X, y, epochs=2, checkpoint=ck)
+    ck.write_bytes(ck.read_bytes()[:100])
+    with pytest.raises(ValueError, match="train.ckpt could not be read"):
+        tf.default_train(bn_mlp(6, seed=0), X, y, epochs=2, checkpoint=ck)
+    torch.save({"state": 1}, ck)
+    with pytest.raises(ValueError, match="not a default_train checkpoint"):
+        tf.default_train(bn_mlp(6, seed=0), X, y, epochs=2, checkpoint=ck)
+
+
+def test_failed_checkpoint_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from transferability import training
+
+    def boom(obj, f):
+        open(f, "wb").write(b"partial")
+        raise OSError(27, "File too large")
+
+    monkeypatch.setattr(training.torch, "save", boom)
+    with pytest.raises(OSError, match="File too large"):
+        training._atomic_save({"a": 1}, tmp_path / "x.pt")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_features_checks_x():
+    m = bn_mlp(3)
+    with pytest.raises(TypeError, match="x must be a torch.Tensor"):
+        tf.features(m, None, 1)
+    with pytest.raises(ValueError, match=r"could not take x of shape \(4, 5\)"):
+        tf.features(m, torch.randn(4, 5), 1)
+    with pytest.raises(TypeError, match="x has dtype torch.float64"):
+        tf.features(m, torch.randn(4, 8, dtype=torch.float64), 1)
+
+
+def test_device_mismatch_names_both_devices():
+    from transferability._checks import check_device
+
+    m = nn.Linear(8, 3).to("meta")
+    with pytest.raises(ValueError, match=r"x is on device cpu but the model is on meta"):
+        check_device("x", torch.randn(2, 8), m)
+    check_device("x", torch.randn(2, 8, device="meta"), m)
+
+
+def test_splits_and_models_check_their_arguments():
+    with pytest.raises(TypeError, match="classes must be a sequence"):
+        tf.split_classes("abcd", 0)
+    with pytest.raises(TypeError, match="classes must be a sequence"):
+        tf.split_classes(4.0, 0)
+    with pytest.raises(ValueError, match="seed must be an int"):
+        tf.split_classes(10, -1)
+    with pytest.raises(TypeError, match="group_a"):
+        tf.semantic_split(4, None)
+    X, y = blobs()
+    with pytest.raises(ValueError, match=r"no sample of y has: \[99\]"):
+        tf.subset(X, y, [0, 99])
+    with pytest.raises(TypeError, match="y must be a torch.Tensor"):
+        tf.stratified_indices(y.tolist(), 0.3, 0)
+    for kw, match in [
+        ({"depth": 1.5}, "depth"),
+        ({"in_features": 0}, "in_features"),
+        ({"width": 0}, "width"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            tf.digits_mlp(10, **kw)
+    for kw, match in [
+        ({"channels": (0, 8, 8)}, r"channels\[0\]"),
+        ({"channels": (8, 8)}, "channels"),
+        ({"hidden": 0}, "hidden"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            tf.digits_cnn(10, **kw)
+
+
+def test_summaries_check_treatment_ranges_and_jitter():
+    res = [
+        tf.TransferResult(0, 0, "A", "B", "base", 0, 0.9, 10, 5),
+        tf.TransferResult(0, 0, "A", "B", "AnB", 1, 0.8, 10, 5),
+    ]
+    with pytest.raises(ValueError, match="treatment 'XnY' is not in results"):
+        tf.boosts(res, treatment="XnY")
+    with pytest.raises(ValueError, match="ranges"):
+        tf.boosts(res, ranges=[(7, 1)])
+    with pytest.raises(ValueError, match="jitter"):
+        tf.plot_transfer(res, jitter=float("nan"))
+
+
+@pytest.mark.gpu
+def test_wrong_device_inputs_on_cuda():
+    m = bn_mlp(6, seed=0).cuda()
+    X, y = blobs()
+    tf.default_train(m, X, y, epochs=1)  # documented: CPU batches are moved to the model's device
+    assert 0.0 <= tf.default_eval(m, X, y) <= 1.0
+    with pytest.raises(ValueError, match=r"x is on device cpu but the model is on cuda"):
+        tf.features(m, X[:4], 1)

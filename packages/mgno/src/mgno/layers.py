@@ -159,6 +159,11 @@ class SmoothingStep(nn.Module):
             return self.S(f)
         if self.A is None:
             raise ValueError("this is a first step (u = S(f)); it takes u=None")
+        if u.shape[1] != self.S.out_channels or f.shape[1] != self.S.in_channels:
+            raise ValueError(
+                f"u must have c_u={self.S.out_channels} channels and f c_f={self.S.in_channels}, got shapes "
+                f"{tuple(u.shape)} and {tuple(f.shape)}"
+            )
         return u + self.S(f - self.A(u))
 
 
@@ -248,6 +253,18 @@ class MgConv(nn.Module):
             raise TypeError(f"input must be a floating-point tensor, got dtype {f.dtype}")
         if f.shape[1] != self.in_channels:
             raise ValueError(f"expected in_channels={self.in_channels}, got {f.shape[1]}")
+        wdt = self.pre[0][0].S.weight.dtype  # type: ignore[index]
+        if f.dtype != wdt and not torch.is_autocast_enabled(f.device.type):  # autocast mixes dtypes by design
+            raise TypeError(
+                f"input dtype {f.dtype} differs from the parameters' dtype {wdt}: pass input.to({wdt}) "
+                f"(or convert the module with .to({f.dtype}))"
+            )
+        wdev = self.pre[0][0].S.weight.device  # type: ignore[index]
+        if f.device != wdev:
+            raise ValueError(
+                f"input is on device {f.device} but the module is on {wdev}: move one of them "
+                f"(input.to({str(wdev)!r}) or module.to({str(f.device)!r}))"
+            )
         need = min_size(self.n_levels)
         if min(f.shape[-2:]) < need:
             raise ValueError(

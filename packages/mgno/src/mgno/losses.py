@@ -9,12 +9,22 @@ k_max``). The spectral form assumes periodicity; on Dirichlet data it is the usu
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 
 def _check_pair(pred: torch.Tensor, target: torch.Tensor, min_dim: int) -> None:
     if not isinstance(pred, torch.Tensor) or not isinstance(target, torch.Tensor):
-        raise TypeError("pred and target must be torch tensors")
+        raise TypeError(
+            f"pred and target must be torch tensors, got {type(pred).__name__} and {type(target).__name__}"
+        )
+    if not (pred.is_floating_point() or pred.is_complex()) or not (
+        target.is_floating_point() or target.is_complex()
+    ):
+        raise TypeError(
+            f"pred and target must be floating-point tensors, got dtypes {pred.dtype} and {target.dtype}"
+        )
     if pred.shape != target.shape:
         raise ValueError(
             f"pred and target must have the same shape, got {tuple(pred.shape)} and {tuple(target.shape)}"
@@ -23,6 +33,11 @@ def _check_pair(pred: torch.Tensor, target: torch.Tensor, min_dim: int) -> None:
         raise ValueError(
             f"pred must have at least {min_dim} dimensions (batch first), got shape {tuple(pred.shape)}"
         )
+
+
+def _check_scalar(name: str, v: object) -> None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
 
 
 def _reduce(per_sample: torch.Tensor, reduction: str) -> torch.Tensor:
@@ -50,6 +65,7 @@ def rel_l2(
         A scalar, or (B,) for ``reduction="none"``.
     """
     _check_pair(pred, target, 2)
+    _check_scalar("eps", eps)
     diff = (pred - target).flatten(1).norm(dim=1)
     ref = target.flatten(1).norm(dim=1)
     return _reduce(diff / (ref + eps), reduction)
@@ -110,6 +126,8 @@ def rel_h1(
         A scalar, or (B,) for ``reduction="none"``.
     """
     _check_pair(pred, target, 3)
+    _check_scalar("eps", eps)
+    _check_scalar("a", a)
     if k_max is not None and (isinstance(k_max, bool) or not isinstance(k_max, int) or k_max < 1):
         raise ValueError(f"k_max must be a positive int or None, got {k_max!r}")
     h, w = pred.shape[-2:]

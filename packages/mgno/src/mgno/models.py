@@ -255,4 +255,6 @@ def count_parameters(model: nn.Module) -> int:
     Returns:
         The number of real parameters.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     return sum(p.numel() * (2 if p.is_complex() else 1) for p in model.parameters())

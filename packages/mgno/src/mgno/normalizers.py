@@ -7,6 +7,8 @@ Fit them on the training split only.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -17,8 +19,13 @@ class _Gaussian(nn.Module):
 
     def __init__(self, eps: float = 1e-5) -> None:
         super().__init__()
-        if not eps >= 0:
-            raise ValueError(f"eps must be >= 0, got {eps!r}")
+        if (
+            isinstance(eps, bool)
+            or not isinstance(eps, (int, float))
+            or not eps >= 0
+            or not math.isfinite(eps)
+        ):
+            raise ValueError(f"eps must be a finite number >= 0, got {eps!r}")
         self.eps = float(eps)
         self.register_buffer("mean", torch.zeros(()))
         self.register_buffer("std", torch.ones(()))
@@ -49,6 +56,8 @@ class _Gaussian(nn.Module):
         return self
 
     def _check(self, x: torch.Tensor) -> None:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch tensor, got {type(x).__name__}")
         if not self.fitted:
             raise RuntimeError(f"{type(self).__name__} is not fitted: call .fit(train_x) first")
 
@@ -130,6 +139,15 @@ class Normalized(nn.Module):
         self, model: nn.Module, x_normalizer: nn.Module | None = None, y_normalizer: nn.Module | None = None
     ):
         super().__init__()
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+        for name, norm in (("x_normalizer", x_normalizer), ("y_normalizer", y_normalizer)):
+            if norm is not None and not (
+                callable(getattr(norm, "encode", None)) and callable(getattr(norm, "decode", None))
+            ):
+                raise TypeError(
+                    f"{name} must be a normaliser with encode/decode, or None, got {type(norm).__name__}"
+                )
         self.model = model
         self.x_normalizer = x_normalizer
         self.y_normalizer = y_normalizer

@@ -39,6 +39,8 @@ def _check_data(name: str, data: Any) -> tuple[torch.Tensor, torch.Tensor]:
     x, y = data
     if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
         raise TypeError(f"{name} must hold torch tensors")
+    if not (x.is_floating_point() and y.is_floating_point()):
+        raise TypeError(f"{name}: x and y must be floating-point tensors, got dtypes {x.dtype} and {y.dtype}")
     if x.shape[0] != y.shape[0] or x.shape[0] < 1:
         raise ValueError(
             f"{name}: x and y need the same positive number of samples, got {x.shape[0]} and {y.shape[0]}"
@@ -64,6 +66,9 @@ def evaluate(
     Returns:
         ``{"l2": ..., "h1": ...}``.
     """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    x, y = _check_data("evaluate data", (x, y))
     was = model.training
     model.eval()
     l2 = h1 = 0.0
@@ -81,10 +86,37 @@ def _tensor_state(model: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def _save_atomic(obj: Any, path: Path) -> None:
+    """``torch.save`` to a temporary file renamed over ``path``: a failed write keeps the previous file intact
+    and leaves no temporary file behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+CHECKPOINT_KEYS = ("epoch", "model", "optimizer", "scheduler", "generator", "history", "best_state")
+
+
+def _load_checkpoint(path: Path) -> dict[str, Any]:
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:
+        raise ValueError(f"checkpoint {path} could not be read (truncated or corrupt?): {err}") from err
+    if not isinstance(state, dict) or any(k not in state for k in CHECKPOINT_KEYS):
+        raise ValueError(f"{path} is not an mgno.fit checkpoint (it lacks the keys {CHECKPOINT_KEYS})")
+    return state
+
+
+def _check_float(name: str, v: Any, lo: float, hi: float = math.inf, *, hi_open: bool = False) -> None:
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > lo
+    if ok and (v >= hi if hi_open else v > hi):
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be a finite number in ({lo}, {hi}{')' if hi_open else ']'}, got {v!r}")
 
 
 def fit(
@@ -131,14 +163,31 @@ def fit(
     Returns:
         The :class:`History`.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     x, y = _check_data("train", train)
     if val is not None:
         xv, yv = _check_data("val", val)
     for name, v in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"{name} must be a positive int, got {v!r}")
-    if not (lr > 0 and math.isfinite(lr)):
+    if not (isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr > 0 and math.isfinite(lr)):
         raise ValueError(f"lr must be a positive finite float, got {lr!r}")
+    _check_float("div_factor", div_factor, 0.0)
+    _check_float("final_div_factor", final_div_factor, 0.0)
+    _check_float("pct_start", pct_start, 0.0, 1.0, hi_open=True)
+    if callback is not None and not callable(callback):
+        raise TypeError(
+            f"callback must be callable as callback(epoch, history) or None, got {type(callback).__name__}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"seed must be an int, got {seed!r}")
+    wdt = next((p.dtype for p in model.parameters() if p.is_floating_point()), None)
+    if wdt is not None and (x.dtype != wdt or y.dtype != wdt):
+        raise TypeError(
+            f"train data dtype {x.dtype}/{y.dtype} differs from the model's dtype {wdt}: pass x.to({wdt}), "
+            f"y.to({wdt}) (or convert the model with .to({x.dtype}))"
+        )
     if loss not in ("h1", "l2"):
         raise ValueError(f"loss must be 'h1' or 'l2', got {loss!r}")
     if scheduler not in ("onecycle", None):
@@ -164,11 +213,20 @@ def fit(
     start = 0
     path = Path(checkpoint) if checkpoint is not None else None
     if path is not None and path.exists():
-        state = torch.load(path, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
+        state = _load_checkpoint(path)
+        try:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as err:
+            raise ValueError(f"checkpoint {path} does not fit this model or optimizer: {err}") from err
         if sched is not None:
-            sched.load_state_dict(state["scheduler"])
+            saved = state["scheduler"] or {}
+            if saved.get("total_steps") != epochs:
+                raise ValueError(
+                    f"checkpoint {path} was written by a fit with epochs={saved.get('total_steps')} and the "
+                    f"OneCycle schedule; resume it with the same epochs (got epochs={epochs}) or start afresh"
+                )
+            sched.load_state_dict(saved)
         gen.set_state(state["generator"])
         hist = History(**state["history"])
         best_state = state["best_state"]

@@ -54,3 +54,53 @@ def check_square(name: str, x: torch.Tensor) -> int:
             f"{name} must be sampled on a square grid (B, C, N, N), got spatial shape {tuple(x.shape[-2:])}"
         )
     return int(x.shape[-1])
+
+
+def _param_like(module: torch.nn.Module) -> torch.Tensor | None:
+    for t in (*module.parameters(), *module.buffers()):
+        if t.is_floating_point():
+            return t
+    return None
+
+
+def check_module_input(name: str, x: torch.Tensor, module: torch.nn.Module, *, dtype: bool = True) -> None:
+    """``x`` must sit on the module's device and (with ``dtype``, outside autocast) share its floating dtype."""
+    p = _param_like(module)
+    if p is None:
+        return
+    if x.device != p.device:
+        raise ValueError(
+            f"{name} is on device {x.device} but the module is on {p.device}: move one of them "
+            f"({name}.to({str(p.device)!r}) or module.to({str(x.device)!r}))"
+        )
+    if (
+        dtype
+        and x.is_floating_point()
+        and x.dtype != p.dtype
+        and not torch.is_autocast_enabled(x.device.type)
+    ):
+        raise TypeError(
+            f"{name} has dtype {x.dtype} but the module's parameters are {p.dtype}: the dtypes must match; pass "
+            f"{name}.to({p.dtype}) (or convert the module with .to({x.dtype}))"
+        )
+
+
+def check_callable(name: str, fn: object, *, none: bool = False) -> None:
+    if fn is None and none:
+        return
+    if not callable(fn):
+        raise TypeError(f"{name} must be callable{' or None' if none else ''}, got {type(fn).__name__}")
+
+
+def check_resolution(name: str, r: object) -> tuple[int, int]:
+    """An int ``N`` (for ``(N, N)``) or an ``(H, W)`` pair of positive ints."""
+    pair = (r, r) if isinstance(r, int) and not isinstance(r, bool) else r
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        raise ValueError(f"{name} must be a positive int or an (H, W) pair of them, got {r!r}")
+    return (check_positive_int(name, pair[0]), check_positive_int(name, pair[1]))
+
+
+def check_spatial_dims(name: str, dims: object) -> int:
+    if isinstance(dims, bool) or not isinstance(dims, int) or not 1 <= dims <= 3:
+        raise ValueError(f"{name} must be 1, 2 or 3 (the trailing spatial axes), got {dims!r}")
+    return dims

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nn_to_no._checks import check_positive_float, check_positive_int, check_tensor
+from nn_to_no._checks import check_module_input, check_positive_float, check_positive_int, check_tensor
 
 
 class IntegralAttention(nn.Module):
@@ -46,6 +46,7 @@ class IntegralAttention(nn.Module):
             Same shape as ``x``.
         """
         check_tensor("x", x, ndim=(3, 4, 5), finite=False)
+        check_module_input("x", x, self)
         tokens = x.ndim == 3 and x.shape[-1] == self.channels
         if not tokens and x.shape[1] != self.channels:
             raise ValueError(f"x must have {self.channels} channels, got shape {tuple(x.shape)}")

@@ -8,7 +8,13 @@ import copy
 import torch
 from torch import nn
 
-from nn_to_no._checks import check_choice, check_positive_int, check_tensor
+from nn_to_no._checks import (
+    check_choice,
+    check_module_input,
+    check_positive_int,
+    check_resolution,
+    check_tensor,
+)
 from nn_to_no.interp_conv import InterpolatedConv2d
 from nn_to_no.resample import resize
 
@@ -38,12 +44,10 @@ class InputOutputInterpolate(nn.Module):
         self, model: nn.Module, *, train_resolution: int | tuple[int, int], interp: str = "fourier"
     ) -> None:
         super().__init__()
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
         self.model = model
-        if isinstance(train_resolution, int):
-            train_resolution = (train_resolution, train_resolution)
-        self.train_resolution = tuple(
-            check_positive_int("train_resolution", int(r)) for r in train_resolution
-        )
+        self.train_resolution = check_resolution("train_resolution", train_resolution)
         self.interp = check_choice("interp", interp, ("fourier", "linear", "bilinear"))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -56,6 +60,7 @@ class InputOutputInterpolate(nn.Module):
             ``(B, C_out, H, W)``.
         """
         check_tensor("x", x, ndim=4, finite=False)
+        check_module_input("x", x, self.model)
         size = tuple(x.shape[-2:])
         y = self.model(resize(x, self.train_resolution, mode=self.interp))
         return resize(y, size, mode=self.interp)
@@ -141,10 +146,10 @@ def to_operator(
     Returns:
         The converted module (``model`` itself, modified in place, unless ``copy_model``).
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     mode = check_choice("mode", mode, ("kernel_interp", "io_interp"))
-    if isinstance(base_resolution, int):
-        base_resolution = (base_resolution, base_resolution)
-    base = tuple(check_positive_int("base_resolution", int(r)) for r in base_resolution)
+    base = check_resolution("base_resolution", base_resolution)
     if copy_model:
         model = copy.deepcopy(model)
     if mode == "io_interp":
@@ -171,6 +176,13 @@ def to_operator(
             dtype=param.dtype if param is not None else torch.float32,
             device=param.device if param is not None else None,
         )
+    else:
+        check_tensor("example_input", example_input, ndim=4, finite=False)
+        if tuple(example_input.shape[-2:]) != base:
+            raise ValueError(
+                f"example_input must be sampled at base_resolution {base}, got spatial shape "
+                f"{tuple(example_input.shape[-2:])}"
+            )
     sizes: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {}
     hooks = []
     for name, mod in model.named_modules():

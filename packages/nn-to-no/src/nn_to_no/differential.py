@@ -7,7 +7,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nn_to_no._checks import check_choice, check_positive_float, check_positive_int, check_tensor
+from nn_to_no._checks import (
+    check_choice,
+    check_module_input,
+    check_positive_float,
+    check_positive_int,
+    check_tensor,
+)
 
 
 class FiniteDifferenceConv2d(nn.Module):
@@ -56,6 +62,7 @@ class FiniteDifferenceConv2d(nn.Module):
             ``(B, out_channels, H, W)``.
         """
         check_tensor("x", x, ndim=4, finite=False)
+        check_module_input("x", x, self)
         if x.shape[1] != self.in_channels:
             raise ValueError(f"x must have {self.in_channels} channels, got {x.shape[1]}")
         h = (

@@ -24,6 +24,8 @@ class Grid:
     """
 
     def __init__(self, shape: Sequence[int], *, length: float = 1.0, periodic: bool = True) -> None:
+        if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence):
+            raise TypeError(f"shape must be a sequence of points per axis, e.g. (64, 64), got {shape!r}")
         shape = tuple(shape)
         if not shape:
             raise ValueError("shape must name at least one axis, got ()")

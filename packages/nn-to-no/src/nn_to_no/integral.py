@@ -18,6 +18,7 @@ from torch import nn
 
 from nn_to_no._checks import (
     check_choice,
+    check_module_input,
     check_positive_float,
     check_positive_int,
     check_square,
@@ -165,6 +166,7 @@ class IntegralConv2d(nn.Module):
             ``(B, out_channels, N, N)``.
         """
         check_tensor("x", x, ndim=4, finite=False)
+        check_module_input("x", x, self, dtype=False)
         n = check_square("x", x)
         if x.shape[1] != self.in_channels:
             raise ValueError(f"x must have {self.in_channels} channels, got {x.shape[1]}")

@@ -16,7 +16,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nn_to_no._checks import check_choice, check_positive_int, check_tensor
+from nn_to_no._checks import (
+    check_choice,
+    check_module_input,
+    check_positive_int,
+    check_resolution,
+    check_tensor,
+)
 from nn_to_no.resample import resize_fourier
 
 
@@ -35,6 +41,8 @@ def interpolate_kernel(
         The resampled and renormalised weights.
     """
     interp = check_choice("interp", interp, ("fourier", "bilinear"))
+    check_tensor("weight", weight, ndim=4, finite=False)
+    size = check_resolution("size", size)
     if tuple(weight.shape[-2:]) == tuple(size):
         return weight
     if interp == "fourier":
@@ -85,11 +93,7 @@ class InterpolatedConv2d(nn.Module):
     ) -> None:
         self.weight = weight
         self.bias = bias
-        if isinstance(base_resolution, int):
-            base_resolution = (base_resolution, base_resolution)
-        self.base_resolution = tuple(check_positive_int("base_resolution", int(r)) for r in base_resolution)
-        if len(self.base_resolution) != 2:
-            raise ValueError(f"base_resolution must be an int or (H, W), got {base_resolution!r}")
+        self.base_resolution = check_resolution("base_resolution", base_resolution)
         self.interp = check_choice("interp", interp, ("fourier", "bilinear"))
         self.padding_mode = check_choice("padding_mode", padding_mode, ("circular", "zeros"))
         self.in_channels = int(weight.shape[1])
@@ -160,6 +164,7 @@ class InterpolatedConv2d(nn.Module):
             ``(B, out_channels, H, W)``.
         """
         check_tensor("x", x, ndim=4, finite=False)
+        check_module_input("x", x, self)
         if x.shape[1] != self.in_channels:
             raise ValueError(f"x must have {self.in_channels} channels, got {x.shape[1]}")
         size = self.kernel_size_at((int(x.shape[-2]), int(x.shape[-1])))

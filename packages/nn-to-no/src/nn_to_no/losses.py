@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
-from nn_to_no._checks import check_positive_float, check_tensor
+from nn_to_no._checks import check_positive_float, check_spatial_dims, check_tensor
+
+
+def _check_pair(pred: torch.Tensor, target: torch.Tensor, spatial_dims: int) -> None:
+    check_spatial_dims("spatial_dims", spatial_dims)
+    check_tensor("pred", pred, ndim=tuple(range(spatial_dims + 1, spatial_dims + 3)), finite=False)
+    check_tensor("target", target, ndim=tuple(range(spatial_dims + 1, spatial_dims + 3)), finite=False)
+    if pred.shape != target.shape:
+        raise ValueError(
+            f"pred and target must have the same shape, got {tuple(pred.shape)} and {tuple(target.shape)}"
+        )
 
 
 def _sq_norm(x: torch.Tensor, domain_length: float, spatial_dims: int) -> torch.Tensor:
@@ -40,11 +52,7 @@ def function_l2(
     Returns:
         The (squared) L2 error, reduced over the batch.
     """
-    if pred.shape != target.shape:
-        raise ValueError(
-            f"pred and target must have the same shape, got {tuple(pred.shape)} and {tuple(target.shape)}"
-        )
-    check_tensor("pred", pred, ndim=tuple(range(spatial_dims + 1, spatial_dims + 3)), finite=False)
+    _check_pair(pred, target, spatial_dims)
     domain_length = check_positive_float("domain_length", domain_length)
     sq = _sq_norm(pred - target, domain_length, spatial_dims)
     out = sq if squared else sq.sqrt()
@@ -71,11 +79,9 @@ def rel_l2(
     Returns:
         The relative error, reduced over the batch.
     """
-    if pred.shape != target.shape:
-        raise ValueError(
-            f"pred and target must have the same shape, got {tuple(pred.shape)} and {tuple(target.shape)}"
-        )
-    check_tensor("pred", pred, ndim=tuple(range(spatial_dims + 1, spatial_dims + 3)), finite=False)
+    _check_pair(pred, target, spatial_dims)
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not math.isfinite(eps) or eps <= 0:
+        raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
     num = _sq_norm(pred - target, 1.0, spatial_dims).sqrt()
     den = _sq_norm(target, 1.0, spatial_dims).sqrt().clamp_min(eps)
     return _reduce(num / den, reduction)

@@ -6,7 +6,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from nn_to_no._checks import check_choice, check_positive_float, check_positive_int, check_tensor
+from nn_to_no._checks import (
+    check_choice,
+    check_module_input,
+    check_positive_float,
+    check_positive_int,
+    check_tensor,
+)
 from nn_to_no.integral import IntegralConv2d
 from nn_to_no.resample import FourierResample
 
@@ -92,6 +98,7 @@ class ConvNet(nn.Module):
             ``(B, out_channels, N, N)``.
         """
         check_tensor("x", x, ndim=4, finite=False)
+        check_module_input("x", x, self)
         return self.net(x)
 
 
@@ -162,6 +169,7 @@ class UNetOperator(nn.Module):
             ``(B, out_channels, N, N)``.
         """
         check_tensor("x", x, ndim=4, finite=False)
+        check_module_input("x", x, self)
         if x.shape[-1] % 2**self.levels or x.shape[-2] % 2**self.levels:
             raise ValueError(
                 f"x's grid must be divisible by 2**levels = {2**self.levels}, got {tuple(x.shape[-2:])}"

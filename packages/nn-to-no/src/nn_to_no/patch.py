@@ -6,7 +6,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from nn_to_no._checks import check_positive_float, check_positive_int, check_square, check_tensor
+from nn_to_no._checks import (
+    check_module_input,
+    check_positive_float,
+    check_positive_int,
+    check_square,
+    check_tensor,
+)
 
 
 class PhysicalPatchEmbed(nn.Module):
@@ -54,6 +60,7 @@ class PhysicalPatchEmbed(nn.Module):
             ``(B, n_patches^2, embed_dim)`` tokens (row-major patches).
         """
         check_tensor("x", x, ndim=4, finite=False)
+        check_module_input("x", x, self)
         n = check_square("x", x)
         if x.shape[1] != self.in_channels:
             raise ValueError(f"x must have {self.in_channels} channels, got {x.shape[1]}")

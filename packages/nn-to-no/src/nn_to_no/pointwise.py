@@ -3,10 +3,12 @@ normalisation with quadrature statistics."""
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
-from nn_to_no._checks import check_positive_int, check_tensor
+from nn_to_no._checks import check_module_input, check_positive_int, check_tensor
 from nn_to_no.grid import Grid
 
 
@@ -37,6 +39,7 @@ class PointwiseLinear(nn.Module):
             ``(B, out_channels, *spatial)``.
         """
         check_tensor("x", x, ndim=tuple(range(2, 7)), finite=False)
+        check_module_input("x", x, self)
         if x.shape[1] != self.linear.in_features:
             raise ValueError(f"x must have {self.linear.in_features} channels, got {x.shape[1]}")
         return self.linear(x.movedim(1, -1)).movedim(-1, 1)
@@ -71,6 +74,8 @@ class QuadratureGroupNorm(nn.Module):
         if num_channels % num_groups:
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.periodic = bool(periodic)
+        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not math.isfinite(eps) or eps <= 0:
+            raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
         self.eps = float(eps)
         self.weight = nn.Parameter(torch.ones(num_channels)) if affine else None
         self.bias = nn.Parameter(torch.zeros(num_channels)) if affine else None
@@ -85,9 +90,12 @@ class QuadratureGroupNorm(nn.Module):
             The normalised tensor, same shape.
         """
         check_tensor("x", x, ndim=tuple(range(3, 7)), finite=False)
+        check_module_input("x", x, self, dtype=False)
         if x.shape[1] != self.num_channels:
             raise ValueError(f"x must have {self.num_channels} channels, got {x.shape[1]}")
         spatial = tuple(x.shape[2:])
+        if x.shape[0] == 0:
+            return x.clone()
         w = Grid(spatial, periodic=self.periodic).quadrature_weights(dtype=x.dtype, device=x.device)
         w = (w / w.sum()).flatten()
         g = x.reshape(x.shape[0], self.num_groups, -1, w.numel())
@@ -96,7 +104,7 @@ class QuadratureGroupNorm(nn.Module):
         y = ((g - mean) / torch.sqrt(var + self.eps)).reshape(x.shape)
         if self.weight is not None and self.bias is not None:
             shape = (1, -1) + (1,) * len(spatial)
-            y = y * self.weight.reshape(shape) + self.bias.reshape(shape)
+            y = y * self.weight.to(y.dtype).reshape(shape) + self.bias.to(y.dtype).reshape(shape)
         return y
 
     def extra_repr(self) -> str:

@@ -11,12 +11,22 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from nn_to_no._checks import check_choice, check_positive_float, check_positive_int
+from nn_to_no._checks import (
+    check_choice,
+    check_positive_float,
+    check_positive_int,
+    check_spatial_dims,
+    check_tensor,
+)
 
 
 def _sizes(x: torch.Tensor, size: int | Sequence[int], dims: int) -> tuple[int, ...]:
+    check_spatial_dims("dims", dims)
+    check_tensor("x", x, ndim=tuple(range(dims + 1, dims + 6)), finite=False)
     if isinstance(size, int):
         size = (size,) * dims
+    if isinstance(size, (str, bytes)) or not isinstance(size, Sequence):
+        raise ValueError(f"size must be a positive int or a sequence of {dims} of them, got {size!r}")
     size = tuple(size)
     if len(size) != dims:
         raise ValueError(f"size must have {dims} entries (one per spatial axis), got {size}")
@@ -47,6 +57,8 @@ def resize_fourier(x: torch.Tensor, size: int | Sequence[int], *, dims: int = 2)
     src = tuple(x.shape[-dims:])
     if src == size:
         return x
+    if x.numel() == 0:  # FFT backends refuse empty batches
+        return x.new_zeros((*x.shape[:-dims], *size))
     axes = tuple(range(-dims, 0))
     dtype = x.dtype
     xf = x.float() if dtype in (torch.float16, torch.bfloat16) else x  # keep FFTs in fp32 or better
@@ -142,6 +154,7 @@ class FourierResample(nn.Module):
         Returns:
             ``(B, C, size, size)`` or the input scaled by ``scale``.
         """
+        check_tensor("x", x, ndim=4, finite=False)
         if self.size is not None:
             target: tuple[int, ...] = (self.size, self.size)
         else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from nn_to_no._checks import check_positive_int, check_tensor
+from nn_to_no._checks import check_module_input, check_positive_int, check_tensor
 
 
 class SpectralConv2d(nn.Module):
@@ -39,8 +39,11 @@ class SpectralConv2d(nn.Module):
             ``(B, out_channels, H, W)``.
         """
         check_tensor("x", x, ndim=4, finite=False)
+        check_module_input("x", x, self, dtype=False)
         if x.shape[1] != self.in_channels:
             raise ValueError(f"x must have {self.in_channels} channels, got {x.shape[1]}")
+        if x.shape[0] == 0:  # FFT backends refuse empty batches
+            return x.new_zeros((0, self.out_channels, *x.shape[-2:]))
         h, w = x.shape[-2:]
         xf = torch.fft.rfft2(x.float() if x.dtype in (torch.float16, torch.bfloat16) else x, norm="forward")
         m1 = min(self.n_modes, (h + 1) // 2)

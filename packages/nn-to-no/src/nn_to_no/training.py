@@ -10,7 +10,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from nn_to_no._checks import check_positive_float, check_positive_int, check_tensor
+from nn_to_no._checks import (
+    check_callable,
+    check_module_input,
+    check_positive_float,
+    check_positive_int,
+    check_tensor,
+)
 from nn_to_no.losses import function_l2
 
 
@@ -24,6 +30,19 @@ def _atomic_save(obj: dict, path: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+CHECKPOINT_KEYS = ("model", "optimizer", "generator", "losses", "epoch")
+
+
+def _load_checkpoint(path: Path, device: torch.device) -> dict:
+    try:
+        state = torch.load(path, map_location=device, weights_only=False)
+    except Exception as err:
+        raise ValueError(f"checkpoint {path} could not be read (truncated or corrupt?): {err}") from err
+    if not isinstance(state, dict) or any(k not in state for k in CHECKPOINT_KEYS):
+        raise ValueError(f"{path} is not an nn_to_no.fit checkpoint (it lacks the keys {CHECKPOINT_KEYS})")
+    return state
 
 
 def fit(
@@ -61,13 +80,25 @@ def fit(
     Returns:
         The mean training loss of each epoch.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     check_tensor("x", x, ndim=(3, 4, 5))
     check_tensor("y", y, ndim=(3, 4, 5))
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"x and y must hold the same number of samples, got {x.shape[0]} and {y.shape[0]}")
+    if x.shape[0] != y.shape[0] or x.shape[0] == 0:
+        raise ValueError(
+            f"x and y must hold the same, positive number of samples, got {x.shape[0]} and {y.shape[0]}"
+        )
     epochs = check_positive_int("epochs", epochs, minimum=0)
     batch_size = check_positive_int("batch_size", batch_size)
     lr = check_positive_float("lr", lr)
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not weight_decay >= 0:
+        raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"seed must be an int, got {seed!r}")
+    check_callable("loss_fn", loss_fn, none=True)
+    check_callable("on_epoch", on_epoch, none=True)
+    check_module_input("x", x, model)
+    check_module_input("y", y, model)
     loss_fn = loss_fn or function_l2
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     gen = torch.Generator().manual_seed(seed)
@@ -75,9 +106,12 @@ def fit(
     start = 0
     path = Path(checkpoint) if checkpoint is not None else None
     if path is not None and path.exists():
-        state = torch.load(path, map_location=x.device, weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
+        state = _load_checkpoint(path, x.device)
+        try:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as err:
+            raise ValueError(f"checkpoint {path} does not fit this model or optimizer: {err}") from err
         gen.set_state(state["generator"])
         losses = list(state["losses"])
         start = int(state["epoch"])

@@ -6,6 +6,8 @@ import math
 
 import torch
 
+from physics_moe._checks import check_float, check_int, check_tensor
+
 
 def fisher_kpp_exact(x: torch.Tensor, t: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
     """Ablowitz-Zeppetella front of ``u_t = u_xx + u (1 - u)``: ``u = [1 + exp((x - x0)/sqrt(6) - 5 t / 6)]^-2``.
@@ -18,6 +20,10 @@ def fisher_kpp_exact(x: torch.Tensor, t: torch.Tensor, x0: torch.Tensor) -> torc
     Returns:
         ``(B, n_t, n_x)``.
     """
+    for name, v in (("x", x), ("t", t), ("x0", x0)):
+        check_tensor(name, v)
+        if v.ndim != 1:
+            raise ValueError(f"{name} must be 1-D, got shape {tuple(v.shape)}")
     z = (x.reshape(1, 1, -1) - x0.reshape(-1, 1, 1)) / math.sqrt(6) - 5 * t.reshape(1, -1, 1) / 6
     return torch.sigmoid(-z) ** 2  # (1 + e^z)^-2 without overflow
 
@@ -48,8 +54,18 @@ def fisher_kpp_dataset(
     Returns:
         ``{"t": (nt,), "x": (nx,), "x0": (n,), "u0": (n, nx), "bc": (n, nt, 2), "u": (n, nt, nx)}``.
     """
-    if n < 1 or nx < 3 or nt < 2:
-        raise ValueError(f"need n >= 1, nx >= 3, nt >= 2; got n={n}, nx={nx}, nt={nt}")
+    check_int("n", n)
+    check_int("nx", nx, 3)
+    check_int("nt", nt, 2)
+    check_int("seed", seed, 0)
+    for name, r in (("x_range", x_range), ("t_range", t_range), ("x0_range", x0_range)):
+        if not isinstance(r, (tuple, list)) or len(r) != 2:
+            raise ValueError(f"{name} must be a (low, high) pair, got {r!r}")
+        lo, hi = check_float(name, r[0]), check_float(name, r[1])
+        if not lo < hi:
+            raise ValueError(f"{name} must be (low, high) with low < high, got {r!r}")
+    if not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point dtype, got {dtype}")
     g = torch.Generator().manual_seed(seed)
     x = torch.linspace(*x_range, nx, dtype=dtype)
     t = torch.linspace(*t_range, nt, dtype=dtype)
@@ -70,6 +86,9 @@ def heat_exact(x: torch.Tensor, t: torch.Tensor, a: torch.Tensor, *, nu: float =
     Returns:
         ``(B, n_t, n_x)``.
     """
+    check_tensor("a", a)
+    if a.ndim != 2:
+        raise ValueError(f"a must have shape (B, n_modes), got {tuple(a.shape)}")
     modes = heat_modes(x, t, a.shape[-1], nu=nu)  # (n_t, n_x, K)
     return torch.einsum("txk,bk->btx", modes, a.to(x.dtype))
 
@@ -86,6 +105,10 @@ def heat_modes(x: torch.Tensor, t: torch.Tensor, n_modes: int, *, nu: float = 0.
     Returns:
         ``(n_t, n_x, n_modes)``.
     """
+    check_tensor("x", x)
+    check_tensor("t", t)
+    check_int("n_modes", n_modes)
+    check_float("nu", nu, lo=0.0, lo_open=True)
     k = torch.arange(1, n_modes + 1, dtype=x.dtype)
     return torch.exp(-nu * (k * math.pi) ** 2 * t.reshape(-1, 1, 1)) * torch.sin(
         k * math.pi * x.reshape(1, -1, 1)

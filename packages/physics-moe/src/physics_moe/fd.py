@@ -10,10 +10,20 @@ from __future__ import annotations
 
 import torch
 
+from physics_moe._checks import check_increasing
+
 
 def _check(u: torch.Tensor, coords: torch.Tensor, dim: int) -> int:
     if not isinstance(u, torch.Tensor) or not isinstance(coords, torch.Tensor):
-        raise TypeError("fd: u and coords must be tensors")
+        raise TypeError(
+            f"fd: u and coords must be tensors, got {type(u).__name__} and {type(coords).__name__}"
+        )
+    if not u.is_floating_point():
+        raise TypeError(f"fd: u must be a floating-point tensor, got dtype {u.dtype}")
+    if isinstance(dim, bool) or not isinstance(dim, int) or not -u.ndim <= dim < u.ndim:
+        raise ValueError(
+            f"fd: dim must be an int in {-u.ndim}..{u.ndim - 1} for u of shape {tuple(u.shape)}, got {dim!r}"
+        )
     if coords.ndim != 1:
         raise ValueError(f"fd: coords must be 1-D node positions, got shape {tuple(coords.shape)}")
     d = dim % u.ndim
@@ -38,6 +48,13 @@ def fd_first(u: torch.Tensor, coords: torch.Tensor, dim: int) -> torch.Tensor:
     Returns:
         A tensor shaped like ``u``.
     """
+    _check(u, coords, dim)
+    check_increasing("coords", coords)
+    return _fd_first(u, coords, dim)
+
+
+def _fd_first(u: torch.Tensor, coords: torch.Tensor, dim: int) -> torch.Tensor:
+    """:func:`fd_first` without the (synchronising) monotonicity check: the PDE terms call it every forward."""
     d = _check(u, coords, dim)
     c = coords.to(dtype=u.dtype, device=u.device)
     shape = [1] * u.ndim
@@ -63,4 +80,6 @@ def fd_second(u: torch.Tensor, coords: torch.Tensor, dim: int) -> torch.Tensor:
     Returns:
         A tensor shaped like ``u``.
     """
-    return fd_first(fd_first(u, coords, dim), coords, dim)
+    _check(u, coords, dim)
+    check_increasing("coords", coords)
+    return _fd_first(_fd_first(u, coords, dim), coords, dim)

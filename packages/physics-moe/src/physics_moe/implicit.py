@@ -20,7 +20,8 @@ from typing import Any
 import torch
 from torch.func import grad, jacfwd, vjp, vmap
 
-from physics_moe.lm import LMInfo, levenberg_marquardt
+from physics_moe._checks import check_float, check_int, check_tensor
+from physics_moe.lm import SCALINGS, LMInfo, levenberg_marquardt
 from physics_moe.pdes import PDE1D
 
 HESSIANS = ("full", "gauss_newton")
@@ -52,10 +53,16 @@ class SolveSpec:
     hessian: str = "full"
 
     def __post_init__(self) -> None:
+        if not isinstance(self.pde, PDE1D):
+            raise TypeError(f"pde must be a physics_moe.pdes.PDE1D, got {type(self.pde).__name__}")
         if self.hessian not in HESSIANS:
             raise ValueError(f"hessian must be one of {HESSIANS}, got {self.hessian!r}")
-        if self.ridge < 0:
-            raise ValueError(f"ridge must be >= 0, got {self.ridge}")
+        if self.scaling not in SCALINGS:
+            raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
+        object.__setattr__(self, "ridge", check_float("ridge", self.ridge, lo=0.0))
+        object.__setattr__(self, "max_iter", check_int("max_iter", self.max_iter))
+        for name in ("rtol", "atol", "tau"):
+            object.__setattr__(self, name, check_float(name, getattr(self, name), lo=0.0))
 
 
 def stacked_residual(
@@ -200,6 +207,21 @@ def solve_lsq(
     """
     if backward not in BACKWARDS:
         raise ValueError(f"backward must be one of {BACKWARDS}, got {backward!r}")
+    if not isinstance(spec, SolveSpec):
+        raise TypeError(f"spec must be a SolveSpec, got {type(spec).__name__}")
+    for name, v, nd in (("T", T, 4), ("A", A, 3), ("y", y, 2)):
+        check_tensor(name, v)
+        if v.ndim != nd:
+            raise ValueError(f"{name} must have {nd} dimensions, got shape {tuple(v.shape)}")
+    S, N = T.shape[0], T.shape[-1]
+    if A.shape[0] != S or A.shape[-1] != N or y.shape != A.shape[:2]:
+        raise ValueError(
+            f"T (S, q, m, N), A (S, n_lin, N) and y (S, n_lin) must agree, got shapes {tuple(T.shape)}, "
+            f"{tuple(A.shape)} and {tuple(y.shape)}"
+        )
+    if w0 is not None and (not isinstance(w0, torch.Tensor) or w0.shape != (S, N)):
+        shape = tuple(w0.shape) if isinstance(w0, torch.Tensor) else type(w0).__name__
+        raise ValueError(f"w0 must have shape ({S}, {N}), got {shape}")
     if w0 is None:
         w0 = torch.ones(T.shape[0], T.shape[-1], dtype=T.dtype, device=T.device)
     w0 = w0.detach()

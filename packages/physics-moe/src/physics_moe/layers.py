@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from physics_moe._checks import check_float, check_increasing, check_int, check_pair, check_tensor
 from physics_moe.implicit import BACKWARDS, SolveSpec, solve_lsq
 from physics_moe.lm import LMInfo
 from physics_moe.partition import check_experts, partition, unpartition
@@ -91,8 +92,7 @@ class HardConstraint(nn.Module):
         super().__init__()
         if not isinstance(pde, PDE1D):
             raise TypeError(f"pde must be a physics_moe.pdes.PDE1D, got {type(pde).__name__}")
-        if int(n_samples) < 1:
-            raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+        check_int("n_samples", n_samples)
         if backward not in BACKWARDS:
             raise ValueError(f"backward must be one of {BACKWARDS}, got {backward!r}")
         if dtype not in (torch.float32, torch.float64):
@@ -102,16 +102,16 @@ class HardConstraint(nn.Module):
                 "the constraint solve in float32 stalls LM and gives noisy implicit gradients; use float64",
                 stacklevel=2,
             )
-        self.experts = tuple(int(e) for e in experts)
-        if len(self.experts) != 2 or min(self.experts) < 1:
-            raise ValueError(f"experts must be two counts >= 1 (t, x), got {tuple(experts)}")
+        self.experts = check_pair("experts", experts)
+        check_float("w_init", w_init)
+        check_int("eval_seed", eval_seed, 0)
         self.spec = SolveSpec(
             pde=pde,
-            ridge=float(ridge),
-            max_iter=int(max_iter),
-            rtol=float(rtol),
-            atol=float(atol),
-            tau=float(tau) if tau is not None else (0.0 if pde.linear else 1e-3),
+            ridge=ridge,
+            max_iter=max_iter,
+            rtol=rtol,
+            atol=atol,
+            tau=tau if tau is not None else (0.0 if pde.linear else 1e-3),
             scaling=scaling,
             hessian=hessian,
         )
@@ -142,9 +142,13 @@ class HardConstraint(nn.Module):
 
     # ------------------------------------------------------------------------------------------ inputs
     def _check(self, basis, t, x, u0, bc) -> None:
-        if not isinstance(basis, torch.Tensor) or basis.ndim != 4:
-            shape = tuple(basis.shape) if isinstance(basis, torch.Tensor) else type(basis).__name__
-            raise ValueError(f"basis must have shape (B, n_t, n_x, N), got {shape}")
+        check_tensor("basis", basis)
+        for name, v in (("t", t), ("x", x), ("u0", u0)):
+            check_tensor(name, v)
+        if bc is not None:
+            check_tensor("bc", bc)
+        if basis.ndim != 4:
+            raise ValueError(f"basis must have shape (B, n_t, n_x, N), got {tuple(basis.shape)}")
         B, nt, nx, n = basis.shape
         if n == 0 or B == 0:
             raise ValueError(f"basis needs B >= 1 and N >= 1 channels, got shape {tuple(basis.shape)}")
@@ -165,6 +169,8 @@ class HardConstraint(nn.Module):
         for name, v in (("u0", u0), ("bc", bc), ("t", t), ("x", x)):
             if v is not None and not bool(torch.isfinite(v).all()):
                 raise FloatingPointError(f"{name} has NaN or infinite values")
+        check_increasing("t", t)
+        check_increasing("x", x)
         if self.ic_relative and bool((u0 == 0).any()):
             raise ValueError(
                 "u0 has zeros: relative initial-condition rows divide by u0; use ic_relative=False"
@@ -226,6 +232,7 @@ class HardConstraint(nn.Module):
             x: space nodes ``(n_x,)``.
             u0: initial condition ``(B, n_x)``.
             bc: boundary values ``(B, n_t, 2)`` (left, right); None: the PDE's default (homogeneous).
+                ``t``, ``x``, ``u0`` and ``bc`` are moved to the device of ``basis``.
             generator: CPU generator for the sampled points (default: see :meth:`sample_indices`).
 
         Returns:
@@ -342,6 +349,7 @@ class SoftConstraint(nn.Module):
         Returns:
             ``u`` of shape ``(B, n_t, n_x)``.
         """
+        check_tensor("out", out)
         if out.ndim != 4 or out.shape[-1] != 1:
             raise ValueError(f"SoftConstraint expects (B, n_t, n_x, 1), got {tuple(out.shape)}")
         if not bool(torch.isfinite(out).all()):

@@ -17,6 +17,8 @@ from typing import Any
 import torch
 from torch.func import jacfwd, vmap
 
+from physics_moe._checks import check_float, check_int, check_tensor
+
 
 @dataclasses.dataclass
 class LMInfo:
@@ -66,10 +68,16 @@ def levenberg_marquardt(
     """
     if scaling not in SCALINGS:
         raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+    check_int("max_iter", max_iter)
+    for name, v in (("rtol", rtol), ("atol", atol), ("tau", tau)):
+        check_float(name, v, lo=0.0)
+    if not callable(residual_fn):
+        raise TypeError(f"residual_fn must be callable, got {type(residual_fn).__name__}")
+    check_tensor("w0", w0)
     if w0.ndim != 2:
         raise ValueError(f"w0 must have shape (S, N), got {tuple(w0.shape)}")
+    if not bool(torch.isfinite(w0).all()):
+        raise ValueError("w0 has NaN or infinite values")
     if jacobian_fn is None:
         fun, jac = vmap(residual_fn), vmap(jacfwd(residual_fn))
     else:

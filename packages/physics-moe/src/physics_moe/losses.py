@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from physics_moe.pdes import PDE1D, fd_residual
+from physics_moe._checks import check_float, check_tensor
+from physics_moe.pdes import PDE1D, _check_field, fd_residual
 
 
 def relative_l2(pred: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
@@ -17,6 +18,10 @@ def relative_l2(pred: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
     Returns:
         ``(B,)``.
     """
+    check_tensor("pred", pred)
+    check_tensor("true", true)
+    if pred.ndim < 2:
+        raise ValueError(f"pred must have a batch axis and at least one more, got shape {tuple(pred.shape)}")
     if pred.shape != true.shape:
         raise ValueError(
             f"pred and true must have the same shape, got {tuple(pred.shape)} and {tuple(true.shape)}"
@@ -56,6 +61,18 @@ def physics_loss(
     Returns:
         ``{"loss", "pde", "ic", "bc"}`` (scalars).
     """
+    for name, v in (("w_pde", w_pde), ("w_ic", w_ic), ("w_bc", w_bc)):
+        check_float(name, v, lo=0.0)
+    _check_field(pde, u, t, x)
+    check_tensor("u0", u0)
+    if u0.shape != (u.shape[0], u.shape[2]):
+        raise ValueError(f"u0 must have shape ({u.shape[0]}, {u.shape[2]}) to match u, got {tuple(u0.shape)}")
+    if bc is not None:
+        check_tensor("bc", bc)
+        if bc.shape != (u.shape[0], u.shape[1], 2):
+            raise ValueError(
+                f"bc must have shape ({u.shape[0]}, {u.shape[1]}, 2) (left, right), got {tuple(bc.shape)}"
+            )
     res = fd_residual(pde, u, t, x)
     pde_term = res.flatten(1).norm(dim=1).mean()
     ic_term = (u[:, 0] - u0.to(u)).norm(dim=1).mean()

@@ -11,6 +11,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from physics_moe._checks import check_increasing, check_int, check_pair, check_tensor
+
 
 class SpectralConv2d(nn.Module):
     """Fourier layer: multiply the lowest ``modes`` frequencies of both axes by learned complex weights.
@@ -22,7 +24,8 @@ class SpectralConv2d(nn.Module):
 
     def __init__(self, width: int, modes: tuple[int, int]) -> None:
         super().__init__()
-        self.width, self.modes = width, (int(modes[0]), int(modes[1]))
+        check_int("width", width)
+        self.width, self.modes = width, check_pair("modes", modes)
         scale = 1 / (width * width)
         shape = (2, width, width, *self.modes)
         self.weight = nn.Parameter(scale * torch.randn(*shape, dtype=torch.cfloat))
@@ -76,8 +79,16 @@ class FNO2d(nn.Module):
         final_activation: bool = True,
     ) -> None:
         super().__init__()
-        if min(in_channels, out_channels, width, n_layers, fc) < 1:
-            raise ValueError("FNO2d: channels, width, n_layers and fc must be >= 1")
+        for name, v in (
+            ("in_channels", in_channels),
+            ("out_channels", out_channels),
+            ("width", width),
+            ("n_layers", n_layers),
+            ("fc", fc),
+        ):
+            check_int(name, v)
+        check_pair("modes", modes)
+        self.in_channels, self.out_channels = in_channels, out_channels
         self.lift = nn.Linear(in_channels, width)
         self.spectral = nn.ModuleList(SpectralConv2d(width, modes) for _ in range(n_layers))
         self.pointwise = nn.ModuleList(nn.Conv2d(width, width, 1) for _ in range(n_layers))
@@ -93,6 +104,24 @@ class FNO2d(nn.Module):
         Returns:
             ``(B, n_t, n_x, out_channels)``.
         """
+        check_tensor("inp", inp)
+        if inp.ndim != 4 or inp.shape[-1] != self.in_channels:
+            raise ValueError(
+                f"inp must have shape (B, n_t, n_x, in_channels={self.in_channels}), got {tuple(inp.shape)}"
+            )
+        p = self.lift.weight
+        if inp.device != p.device:
+            raise ValueError(
+                f"inp is on device {inp.device} but the module is on {p.device}: move one of them "
+                f"(inp.to({str(p.device)!r}) or module.to({str(inp.device)!r}))"
+            )
+        if inp.dtype != p.dtype and not torch.is_autocast_enabled(inp.device.type):
+            raise TypeError(
+                f"inp has dtype {inp.dtype} but the module's parameters are {p.dtype}: the dtypes must match; pass "
+                f"inp.to({p.dtype}) (or convert the module with .to({inp.dtype}))"
+            )
+        if inp.shape[0] == 0:  # FFT backends refuse empty batches
+            return inp.new_zeros((*inp.shape[:-1], self.out_channels))
         h = self.lift(inp).permute(0, 3, 1, 2)
         for i, (sc, pw) in enumerate(zip(self.spectral, self.pointwise, strict=True)):
             h = sc(h) + pw(h)
@@ -113,6 +142,15 @@ def operator_input(t: torch.Tensor, x: torch.Tensor, u0: torch.Tensor) -> torch.
     Returns:
         ``(B, n_t, n_x, 3)`` in ``u0``'s dtype.
     """
+    for name, v in (("t", t), ("x", x), ("u0", u0)):
+        check_tensor(name, v)
+    if u0.ndim != 2 or t.ndim != 1 or x.shape != (u0.shape[1],) or t.shape[0] < 2:
+        raise ValueError(
+            f"t must have shape (n_t,) with n_t >= 2, x (n_x,) and u0 (B, n_x), got {tuple(t.shape)}, "
+            f"{tuple(x.shape)} and {tuple(u0.shape)}"
+        )
+    check_increasing("t", t)
+    check_increasing("x", x)
     B, nx = u0.shape
     tn = (t - t[0]) / (t[-1] - t[0])
     xn = (x - x[0]) / (x[-1] - x[0])

@@ -25,7 +25,11 @@ def check_experts(grid_shape: Sequence[int], experts: Sequence[int]) -> tuple[in
     Returns:
         ``tuple(experts)``.
     """
-    experts = tuple(int(e) for e in experts)
+    if isinstance(experts, (str, bytes)) or not isinstance(experts, Sequence):
+        raise ValueError(f"experts must be a sequence of ints (one per grid axis), got {experts!r}")
+    if not all(isinstance(e, int) and not isinstance(e, bool) for e in experts):
+        raise ValueError(f"experts must hold ints, got {tuple(experts)}")
+    experts = tuple(experts)
     if len(experts) != len(grid_shape):
         raise ValueError(
             f"experts={experts} must give one count per grid axis; the grid has shape {tuple(grid_shape)}"
@@ -39,6 +43,22 @@ def check_experts(grid_shape: Sequence[int], experts: Sequence[int]) -> tuple[in
     return experts
 
 
+def _start(x: torch.Tensor, experts: Sequence[int], start_dim: int) -> tuple[int, int]:
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    d = len(experts)
+    if isinstance(start_dim, bool) or not isinstance(start_dim, int) or not -x.ndim <= start_dim < x.ndim:
+        raise ValueError(
+            f"start_dim must be an int in {-x.ndim}..{x.ndim - 1} for shape {tuple(x.shape)}, got {start_dim!r}"
+        )
+    s = start_dim % x.ndim
+    if s + d > x.ndim:
+        raise ValueError(
+            f"start_dim={start_dim} leaves {x.ndim - s} axes of shape {tuple(x.shape)} for {d} grid axes (experts={experts})"
+        )
+    return s, d
+
+
 def partition(x: torch.Tensor, experts: Sequence[int], *, start_dim: int = 0) -> torch.Tensor:
     """Cut the grid axes of ``x`` into expert blocks.
 
@@ -50,8 +70,7 @@ def partition(x: torch.Tensor, experts: Sequence[int], *, start_dim: int = 0) ->
     Returns:
         ``x`` with the grid axes ``(g_1, ..., g_d)`` replaced by ``(K, g_1/e_1, ..., g_d/e_d)``, ``K = prod(e)``.
     """
-    d = len(experts)
-    s = start_dim % x.ndim
+    s, d = _start(x, experts, start_dim)
     grid = tuple(x.shape[s : s + d])
     experts = check_experts(grid, experts)
     pre, post = x.shape[:s], x.shape[s + d :]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from physics_moe.fd import fd_first
+from physics_moe._checks import check_float, check_tensor
+from physics_moe.fd import _fd_first as fd_first
 
 
 class PDE1D:
@@ -106,9 +107,7 @@ class Heat1D(PDE1D):
     linear = True
 
     def __init__(self, *, nu: float = 0.01) -> None:
-        if not nu > 0:
-            raise ValueError(f"nu must be > 0, got {nu}")
-        self.nu = float(nu)
+        self.nu = check_float("nu", nu, lo=0.0, lo_open=True)
 
     def residual(self, v: dict[str, torch.Tensor]) -> torch.Tensor:
         return v["u_t"] - self.nu * v["u_xx"]
@@ -128,9 +127,8 @@ class FisherKPP1D(PDE1D):
     terms = ("u", "u_t", "u_xx")
 
     def __init__(self, *, D: float = 1.0, rho: float = 1.0) -> None:
-        if not D > 0:
-            raise ValueError(f"D must be > 0, got {D}")
-        self.D, self.rho = float(D), float(rho)
+        self.D = check_float("D", D, lo=0.0, lo_open=True)
+        self.rho = check_float("rho", rho, lo=0.0, lo_open=True)
 
     def residual(self, v: dict[str, torch.Tensor]) -> torch.Tensor:
         u = v["u"]
@@ -165,8 +163,12 @@ class DiffusionSorption1D(PDE1D):
         k: float = 3.5e-4,
         n_f: float = 0.874,
     ) -> None:
-        if not D > 0 or not 0 < phi < 1:
-            raise ValueError(f"need D > 0 and 0 < phi < 1, got D={D}, phi={phi}")
+        check_float("D", D, lo=0.0, lo_open=True)
+        if check_float("phi", phi, lo=0.0, lo_open=True) >= 1:
+            raise ValueError(f"phi must be in (0, 1), got {phi!r}")
+        check_float("rho_s", rho_s, lo=0.0)
+        check_float("k", k, lo=0.0)
+        check_float("n_f", n_f, lo=0.0, lo_open=True)
         self.D, self.phi, self.rho_s, self.k, self.n_f = (
             float(D),
             float(phi),
@@ -223,9 +225,22 @@ def get_pde(name: str, **params: float) -> PDE1D:
     Returns:
         The PDE object.
     """
-    if name not in PDES:
+    if not isinstance(name, str) or name not in PDES:
         raise ValueError(f"unknown PDE {name!r}; options: {sorted(PDES)}")
     return PDES[name](**params)
+
+
+def _check_field(pde: PDE1D, u: torch.Tensor, t: torch.Tensor, x: torch.Tensor) -> None:
+    """Types and shapes of a field on the grid (no value checks: this runs in every training step)."""
+    if not isinstance(pde, PDE1D):
+        raise TypeError(f"pde must be a physics_moe.pdes.PDE1D, got {type(pde).__name__}")
+    for name, v in (("u", u), ("t", t), ("x", x)):
+        check_tensor(name, v)
+    if u.ndim != 3 or t.shape != (u.shape[1],) or x.shape != (u.shape[2],):
+        raise ValueError(
+            f"u must have shape (B, n_t, n_x) with t of shape (n_t,) and x of shape (n_x,), got {tuple(u.shape)}, "
+            f"{tuple(t.shape)} and {tuple(x.shape)}"
+        )
 
 
 def fd_residual(pde: PDE1D, u: torch.Tensor, t: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -240,5 +255,6 @@ def fd_residual(pde: PDE1D, u: torch.Tensor, t: torch.Tensor, x: torch.Tensor) -
     Returns:
         The residual ``(B, n_t, n_x)``.
     """
+    _check_field(pde, u, t, x)
     terms = pde.residual_terms(u.unsqueeze(-1), t.to(u), x.to(u))
     return pde.residual({k: v.squeeze(-1) for k, v in terms.items()})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from transferability._checks import check_int
+
 __all__ = ["digits_cnn", "digits_mlp"]
 
 
@@ -29,8 +31,8 @@ def digits_mlp(
         The network as an ``nn.Sequential``.
     """
     _check(num_classes)
-    if depth < 1 or width < 1:
-        raise ValueError(f"depth and width must be >= 1, got depth={depth}, width={width}")
+    for name, v in (("in_features", in_features), ("width", width), ("depth", depth)):
+        check_int(name, v)
     with torch.random.fork_rng(devices=[]):
         if seed is not None:
             torch.manual_seed(int(seed))
@@ -65,6 +67,11 @@ def digits_cnn(
         The network as an ``nn.Sequential``.
     """
     _check(num_classes)
+    if not isinstance(channels, (tuple, list)) or len(channels) != 3:
+        raise ValueError(f"channels must be 3 positive ints (one per convolution), got {channels!r}")
+    for i, v in enumerate(channels):
+        check_int(f"channels[{i}]", v)
+    check_int("hidden", hidden)
     c1, c2, c3 = channels
     with torch.random.fork_rng(devices=[]):
         if seed is not None:

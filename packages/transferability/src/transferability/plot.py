@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +39,8 @@ def plot_transfer(
     """
     if not results:
         raise ValueError("results is empty: nothing to plot")
+    if not (isinstance(jitter, (int, float)) and math.isfinite(jitter) and jitter >= 0):
+        raise ValueError(f"jitter must be a finite number >= 0, got {jitter!r}")
     import matplotlib.pyplot as plt
 
     if ax is None:

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from transferability._checks import check_callable, check_int, check_number, check_path, check_tensor
 from transferability.groups import layer_groups
 from transferability.splits import contiguous_labels, split_classes, stratified_indices, subset
 from transferability.surgery import copy_groups, freeze_groups, reinit_groups
@@ -139,11 +140,29 @@ class TransferExperiment:
         device: torch.device | str | None = None,
         cache_dir: str | Path | None = None,
     ) -> None:
-        if not callable(make_model):
-            raise TypeError(f"make_model must be callable, got {type(make_model).__name__}")
+        if isinstance(make_model, nn.Module) or not callable(make_model):
+            raise TypeError(
+                "make_model must be callable as make_model(num_classes, seed) and return a NEW network, got "
+                f"{type(make_model).__name__}"
+                + (" (a network instance)" if isinstance(make_model, nn.Module) else "")
+            )
         self.make_model = make_model
+        for name, fn in (("train_fn", train_fn), ("eval_fn", eval_fn)):
+            check_callable(name, fn)
+        if groups is not None:
+            check_callable("groups", groups)
         self.train_fn, self.eval_fn, self.groups_fn = train_fn, eval_fn, groups
         self.train_fns = {self._kind_key(k): v for k, v in (train_fns or {}).items()}
+        for k, v in self.train_fns.items():
+            check_callable(f"train_fns[{k!r}]", v)
+        check_tensor("X", X)
+        check_tensor("y", y)
+        if X_val is not None:
+            check_tensor("X_val", X_val)
+        if y_val is not None:
+            check_tensor("y_val", y_val)
+        if len(X) == 0:
+            raise ValueError("X is empty: the protocol needs at least one sample per class")
         if X_val is None:
             if y_val is not None:
                 raise ValueError("y_val was given without X_val")
@@ -163,7 +182,10 @@ class TransferExperiment:
         missing = sorted(set(range(len(self.class_ids))) - set(self.y_val.tolist()))
         if missing:
             raise ValueError(f"classes {missing} have no validation sample")
-        self.treatments = tuple(Treatment(t) for t in treatments)
+        try:
+            self.treatments = tuple(Treatment(t) for t in treatments)
+        except ValueError as err:
+            raise ValueError(f"treatments must name {[t.value for t in Treatment]}: {err}") from None
         if Treatment.BASE in self.treatments:
             self.treatments = tuple(t for t in self.treatments if t is not Treatment.BASE)
         self.split_seeds = tuple(int(s) for s in split_seeds)
@@ -172,24 +194,31 @@ class TransferExperiment:
             raise ValueError("split_seeds and seeds must each name at least one seed")
         self.both_directions = bool(both_directions)
         self.split = split
-        if target_train_per_class is not None and target_train_per_class < 1:
-            raise ValueError(f"target_train_per_class must be >= 1 or None, got {target_train_per_class}")
-        self.target_train_per_class = target_train_per_class
-        if not ft_lr_scale >= 0:
-            raise ValueError(f"ft_lr_scale must be >= 0, got {ft_lr_scale}")
-        self.ft_lr_scale = float(ft_lr_scale)
-        self.device = torch.device(device) if device is not None else torch.device("cpu")
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.target_train_per_class = check_int("target_train_per_class", target_train_per_class, none=True)
+        self.ft_lr_scale = check_number("ft_lr_scale", ft_lr_scale, lo=0.0)
+        try:
+            self.device = torch.device(device) if device is not None else torch.device("cpu")
+        except (RuntimeError, TypeError) as err:
+            raise ValueError(
+                f"device must be a torch device or its name ('cpu', 'cuda'), got {device!r}"
+            ) from err
+        self.cache_dir = check_path("cache_dir", cache_dir)
         probe = self._new_model(2, 0)
         self.L = len(self._groups(probe))
-        self.n_values = tuple(range(1, self.L)) if n_values is None else tuple(int(n) for n in n_values)
-        bad = [n for n in self.n_values if not 1 <= n <= self.L - 1]
+        self.n_values = tuple(range(1, self.L)) if n_values is None else tuple(n_values)
+        bad = [
+            n
+            for n in self.n_values
+            if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= self.L - 1
+        ]
         if bad or not self.n_values:
             raise ValueError(
                 f"n_values must lie in 1..{self.L - 1} (L = {self.L} groups), got {self.n_values}"
             )
         self._seen: weakref.WeakSet[nn.Module] = weakref.WeakSet()
         self._bases: dict[tuple[Any, ...], tuple[dict[str, torch.Tensor], float]] = {}
+        for s in self.split_seeds:  # a bad split fails here, not after hours of base-net training
+            self.halves(s)
 
     # ------------------------------------------------------------------------------------------ helpers
 
@@ -200,6 +229,20 @@ class TransferExperiment:
         if key in ("base", "frozen", "finetuned") or key in {t.value for t in Treatment}:
             return str(key)
         raise ValueError(f"train_fns keys must be 'base', 'frozen', 'finetuned' or a Treatment, got {key!r}")
+
+    def _check_cell(self, source: str, target: str, treatment: Treatment | str, n: int) -> Treatment:
+        if {source, target} != {"A", "B"}:
+            raise ValueError(
+                f"source and target must be 'A' and 'B' (either order), got {source!r} and {target!r}"
+            )
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= self.L - 1:
+            raise ValueError(f"n must be an int in 0..{self.L - 1} (L = {self.L} groups), got {n!r}")
+        try:
+            return Treatment(treatment)
+        except ValueError:
+            raise ValueError(
+                f"treatment must be one of {[t.value for t in Treatment]}, got {treatment!r}"
+            ) from None
 
     def _train_fn(self, t: Treatment) -> Callable[..., Any]:
         return self.train_fns.get(t.value) or self.train_fns.get(t.kind) or self.train_fn
@@ -311,7 +354,7 @@ class TransferExperiment:
         self, split_seed: int, seed: int, source: str, target: str, treatment: Treatment | str, n: int
     ) -> nn.Module:
         """The untrained derived net of one cell (copied, re-initialised and frozen as the treatment says)."""
-        t = Treatment(treatment)
+        t = self._check_cell(source, target, treatment, n)
         a, b = self.halves(split_seed)
         k_t = len(a if target == "A" else b)
         cell_seed = derive_seed(split_seed, seed, source, target, t.value, n)
@@ -365,7 +408,7 @@ class TransferExperiment:
         self, split_seed: int, seed: int, source: str, target: str, treatment: Treatment | str, n: int
     ) -> TransferResult:
         """Build, train and evaluate one derived net (or load it from the cache)."""
-        t = Treatment(treatment)
+        t = self._check_cell(source, target, treatment, n)
         path = self._cache(f"cell_s{split_seed}_r{seed}_{source}{target}_{t.name}_{n}.json")
         if path is not None and path.exists():
             return TransferResult(**json.loads(path.read_text()))

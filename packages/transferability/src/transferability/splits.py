@@ -14,12 +14,20 @@ from typing import Any
 import numpy as np
 import torch
 
+from transferability._checks import check_seed, check_tensor
+
 __all__ = ["contiguous_labels", "semantic_split", "split_classes", "stratified_indices", "subset"]
 
 
 def _as_ids(classes: Any, name: str) -> list[int]:
     if isinstance(classes, torch.Tensor):
         classes = classes.tolist()
+    if isinstance(classes, (str, bytes)) or not isinstance(
+        classes, (Sequence, set, frozenset, np.ndarray, range)
+    ):
+        raise TypeError(f"{name} must be a sequence of int class ids, got {type(classes).__name__}")
+    if not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in classes):
+        raise TypeError(f"{name} must hold int class ids, got {list(classes)[:10]}")
     ids = [int(c) for c in classes]
     if len(set(ids)) != len(ids):
         raise ValueError(f"{name} must not repeat a class id, got {sorted(ids)}")
@@ -41,6 +49,7 @@ def split_classes(
     """
     ids = list(range(classes)) if isinstance(classes, int) else _as_ids(classes, "classes")
     ids = sorted(ids)
+    check_seed("seed", seed)
     k = len(ids)
     n_a = k // 2 if n_a is None else int(n_a)
     if n_a < 2 or k - n_a < 2:
@@ -112,9 +121,14 @@ def subset(X: torch.Tensor, y: torch.Tensor, classes: Sequence[int]) -> tuple[to
     Returns:
         ``(X_task, y_task)`` with ``y_task`` in ``0..len(classes)-1``.
     """
+    check_tensor("X", X)
+    check_tensor("y", y)
     if len(X) != len(y):
         raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
     ids = torch.as_tensor(sorted(_as_ids(classes, "classes")), device=y.device, dtype=torch.long)
+    absent = sorted(set(ids.tolist()) - set(torch.unique(y).tolist()))
+    if absent:
+        raise ValueError(f"classes names ids that no sample of y has: {absent[:10]}")
     mask = torch.isin(y, ids)
     return X[mask], torch.searchsorted(ids, y[mask])
 
@@ -132,6 +146,8 @@ def stratified_indices(y: torch.Tensor, fraction: float, seed: int) -> tuple[tor
     """
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"fraction must be in (0, 1), got {fraction}")
+    check_tensor("y", y)
+    check_seed("seed", seed)
     labels = y.detach().cpu().numpy()
     rng = np.random.RandomState(int(seed))
     held = []

@@ -114,6 +114,18 @@ def boosts(
         no net of the range ran).
     """
     _check(results)
+    ranges = list(ranges)
+    for r in ranges:
+        if (
+            not isinstance(r, (tuple, list))
+            or len(r) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in r)
+            or not 0 <= r[0] <= r[1]
+        ):
+            raise ValueError(f"ranges must hold (lo, hi) int pairs with 0 <= lo <= hi, got {r!r}")
+    known = sorted({r.treatment for r in results})
+    if treatment not in known:
+        raise ValueError(f"treatment {treatment!r} is not in results (treatments there: {known})")
     rows = []
     for lo, hi in ranges:
         diffs: list[float] = []

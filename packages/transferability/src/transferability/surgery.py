@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from transferability._checks import check_device, check_input_dtype, check_tensor, first_call
 from transferability.groups import check_n, layer_groups
 
 __all__ = [
@@ -178,6 +179,13 @@ def trainable_parameters(model: nn.Module) -> Iterator[nn.Parameter]:
     return (p for p in model.parameters() if p.requires_grad)
 
 
+def _apply(groups: Sequence[Sequence[nn.Module]], x: torch.Tensor) -> torch.Tensor:
+    for g in groups:
+        for m in g:
+            x = m(x)
+    return x
+
+
 def features(
     model: nn.Module, x: torch.Tensor, n: int, *, groups: Sequence[Sequence[nn.Module]] | None = None
 ) -> torch.Tensor:
@@ -196,13 +204,14 @@ def features(
     """
     gs = _groups(model, groups)
     check_n(n, gs)
+    check_tensor("x", x)
+    check_device("x", x, model)
+    check_input_dtype("x", x, model)
     was = model.training
     model.eval()
     try:
         with torch.no_grad():
-            for g in gs[:n]:
-                for m in g:
-                    x = m(x)
+            x = first_call("x", x, lambda t: _apply(gs[:n], t))
     finally:
         model.train(was)
     return x

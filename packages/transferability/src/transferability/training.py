@@ -19,6 +19,15 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from transferability._checks import (
+    check_input_dtype,
+    check_int,
+    check_model,
+    check_number,
+    check_path,
+    check_seed,
+    first_call,
+)
 from transferability.surgery import trainable_parameters
 
 __all__ = ["default_eval", "default_train"]
@@ -31,8 +40,20 @@ def _check_xy(X: torch.Tensor, y: torch.Tensor) -> None:
         raise TypeError(f"X and y must be tensors, got {type(X).__name__} and {type(y).__name__}")
     if len(X) != len(y) or len(X) == 0:
         raise ValueError(f"X and y must have the same, non-zero length, got {len(X)} and {len(y)}")
+    if y.dim() != 1 or y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise ValueError(
+            f"y must be a 1-d tensor of integer labels, got shape {tuple(y.shape)} and dtype {y.dtype}"
+        )
     if X.is_floating_point() and not torch.isfinite(X).all():
         raise ValueError("X contains NaN or infinite values")
+
+
+def _check_labels(y: torch.Tensor, logits: torch.Tensor) -> None:
+    """The labels must index the model's outputs (one check, on the first batch)."""
+    lo, hi = int(y.min()), int(y.max())
+    k = logits.shape[-1] if logits.dim() >= 1 else 0
+    if lo < 0 or hi >= k:
+        raise ValueError(f"y holds labels {lo}..{hi} but the model has {k} outputs (classes 0..{k - 1})")
 
 
 def _param_groups(
@@ -59,10 +80,29 @@ def _param_groups(
 
 
 def _atomic_save(obj: Any, path: Path) -> None:
+    """``torch.save`` to a temporary file, then rename it over ``path``: a failed write leaves the previous file
+    intact and no temporary file behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+CHECKPOINT_KEYS = ("model", "optimizer", "generator", "torch_rng", "epoch")
+
+
+def _load_checkpoint(path: Path, device: torch.device) -> dict[str, Any]:
+    try:
+        state = torch.load(path, map_location=device, weights_only=False)
+    except Exception as err:
+        raise ValueError(f"checkpoint {path} could not be read (truncated or corrupt?): {err}") from err
+    if not isinstance(state, dict) or any(k not in state for k in CHECKPOINT_KEYS):
+        raise ValueError(f"{path} is not a default_train checkpoint (it lacks the keys {CHECKPOINT_KEYS})")
+    return state
 
 
 def default_train(
@@ -107,17 +147,26 @@ def default_train(
     Returns:
         ``model`` (trained in place).
     """
+    check_model(model)
     _check_xy(X, y)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     for name, v in (("epochs", epochs), ("batch_size", batch_size), ("checkpoint_every", checkpoint_every)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"{name} must be a positive int, got {v!r}")
-    if not (math.isfinite(lr) and lr > 0):
+    if not (isinstance(lr, (int, float)) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive finite number, got {lr!r}")
-    if weight_decay < 0:
-        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
-    device = next(model.parameters()).device
+    check_number("weight_decay", weight_decay, lo=0.0)
+    check_number("momentum", momentum, lo=0.0, hi=1.0, hi_open=True)
+    check_int("step_every", step_every, none=True)
+    check_number("gamma", gamma, lo=0.0, lo_open=True)
+    check_seed("seed", seed)
+    ckpt = check_path("checkpoint", checkpoint)
+    params_list = list(model.parameters())
+    if not params_list:
+        raise ValueError("model has no parameters: nothing to train")
+    device = params_list[0].device
+    check_input_dtype("X", X, model)
     groups = _param_groups(model, params, lr, weight_decay)
     opt: torch.optim.Optimizer
     if optimizer == "adam":
@@ -127,11 +176,13 @@ def default_train(
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=step_every, gamma=gamma) if step_every else None
     gen = torch.Generator().manual_seed(int(seed))
     start = 0
-    ckpt = Path(checkpoint) if checkpoint is not None else None
     if ckpt is not None and ckpt.exists():
-        state = torch.load(ckpt, map_location=device, weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
+        state = _load_checkpoint(ckpt, device)
+        try:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as err:
+            raise ValueError(f"checkpoint {ckpt} does not fit this model or optimizer: {err}") from err
         if sched is not None and state.get("scheduler") is not None:
             sched.load_state_dict(state["scheduler"])
         gen.set_state(state["generator"])
@@ -141,12 +192,19 @@ def default_train(
         torch.manual_seed(int(seed))  # dropout masks
     n = len(X)
     model.train()
+    checked = False
     for epoch in range(start, epochs):
         order = torch.randperm(n, generator=gen)
         for i in range(0, n, batch_size):
             idx = order[i : i + batch_size]
             xb, yb = X[idx].to(device, non_blocking=True), y[idx].to(device, non_blocking=True)
-            loss = F.cross_entropy(model(xb), yb)
+            if not checked:  # the first batch only: a clear error for a model that cannot take X or y
+                logits = first_call("X", xb, model, batch=True)
+                _check_labels(y, logits)
+                checked = True
+            else:
+                logits = model(xb)
+            loss = F.cross_entropy(logits, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -180,14 +238,19 @@ def default_eval(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, batch_si
     Returns:
         The fraction of correct predictions.
     """
+    check_model(model)
     _check_xy(X, y)
-    device = next(model.parameters()).device
+    check_int("batch_size", batch_size)
+    params = list(model.parameters())
+    device = params[0].device if params else X.device
+    check_input_dtype("X", X, model)
     was = model.training
     model.eval()
     correct = 0
     with torch.no_grad():
         for i in range(0, len(X), batch_size):
             xb, yb = X[i : i + batch_size].to(device), y[i : i + batch_size].to(device)
-            correct += int((model(xb).argmax(-1) == yb).sum())
+            out = first_call("X", xb, model, batch=True) if i == 0 else model(xb)
+            correct += int((out.argmax(-1) == yb).sum())
     model.train(was)
     return correct / len(X)
