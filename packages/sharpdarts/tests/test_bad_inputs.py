@@ -106,3 +106,85 @@ def test_study_configs_are_validated():
         maxw_cells.Config(arms=("RARTS",))
     with pytest.raises(ValueError, match="layers"):
         hypercuboid.Config(layers=3)
+
+
+# ---------------------------------------------------------------------------------------------- issue #25 sweep
+
+
+def test_c_mid_mult_must_be_finite():
+    with pytest.raises(ValueError, match="c_mid_mult must be a finite number"):
+        SharpSepConv(4, 4, c_mid_mult=math.inf)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        lambda: SharpSepConv(4, 6, 3),
+        lambda: sharpdarts.ResizablePool(4, 4, 3, 2),
+        lambda: sharpdarts.ResizablePool(4, 8, 3, 1),
+    ],
+)
+def test_op_inputs_are_checked(module):
+    x = torch.randn(2, 4, 8, 8)
+    with pytest.raises(ValueError, match=r"x must have shape \(N, c_in=4, H, W\)"):
+        module()(torch.randn(2, 3, 8, 8))
+    with pytest.raises(ValueError, match=r"c_in=4"):
+        module()(x[0])
+    with pytest.raises(TypeError, match="floating point"):
+        module()(x.long())
+    m = module()
+    if any(True for _ in m.parameters()):
+        with pytest.raises(TypeError, match=r"x dtype torch.float64 differs"):
+            m(x.double())
+        with pytest.raises(ValueError, match="x is on cpu but the module's parameters are on meta"):
+            module().to("meta")(x)
+
+
+def test_hypercuboid_input_dtype_and_device():
+    net = HyperCuboidNet(channels=(2, 4), in_channels=1, head_channels=4)
+    with pytest.raises(TypeError, match=r"x dtype torch.float64 differs"):
+        net(torch.randn(2, 1, 8, 8, dtype=torch.float64))
+    with pytest.raises(ValueError, match="x is on cpu but the module's parameters are on meta"):
+        HyperCuboidNet(channels=(2, 4), in_channels=1, head_channels=4).to("meta")(torch.randn(2, 1, 8, 8))
+
+
+@pytest.mark.gpu
+def test_cuda_modules_with_cpu_inputs():
+    x = torch.randn(2, 4, 8, 8)
+    with pytest.raises(ValueError, match="x is on cpu but the module's parameters are on cuda"):
+        SharpSepConv(4, 4).cuda()(x)
+    net = HyperCuboidNet(channels=(2, 4), in_channels=4, head_channels=4).cuda()
+    with pytest.raises(ValueError, match="x is on cpu but the module's parameters are on cuda"):
+        net(x)
+
+
+def test_sharp_sep_conv_params_are_checked():
+    with pytest.raises(ValueError, match="kernel_size"):
+        sharpdarts.sharp_sep_conv_params(4, 4, 0, 4)
+    with pytest.raises(ValueError, match="c_mid"):
+        sharpdarts.sharp_sep_conv_params(4, 4, 3, -1)
+
+
+def test_scheduler_names_total_epochs():
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.01)
+    with pytest.raises(ValueError, match="total_epochs must be an int >= 1"):
+        CosinePowerAnnealingLR(opt, 0)
+
+
+def test_max_w_weights_arguments():
+    w = torch.softmax(torch.randn(3, 5), -1)
+    with pytest.raises(ValueError, match=r"dim must be an int in \[-2, 1\]"):
+        sharpdarts.max_w_weights(w, dim=5)
+    with pytest.raises(TypeError, match="detach_max must be a bool"):
+        sharpdarts.max_w_weights(w, detach_max="yes")
+    with pytest.raises(TypeError, match="model must be an nn.Module"):
+        sharpdarts.set_weighting("supernet", "max_w")
+
+
+def test_hypercuboid_alpha_and_path_channels():
+    with pytest.raises(ValueError, match="alpha_init_std must be a finite"):
+        HyperCuboidNet(alpha_init_std=math.inf)
+    with pytest.raises(ValueError, match="channels must be ints"):
+        HyperCuboidPath((2.5, 4, 4), ("pool", "pool"))
+    with pytest.raises(ValueError, match="channels must be ints"):
+        HyperCuboidPath(("a", "b", "c"), ("pool", "pool"))

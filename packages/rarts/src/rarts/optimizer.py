@@ -37,7 +37,7 @@ from torch.func import functional_call
 
 from darts_core import Architect, SearchResult, search, sync_gradients
 from darts_core.bilevel import check_momentum, check_positive
-from rarts.objective import Batch, LossFn, coupling_penalty
+from rarts.objective import Batch, LossFn, check_batch, check_finite_positive, coupling_penalty
 
 ALPHA_GRADS = ("exact", "reuse")
 
@@ -85,8 +85,8 @@ def check_searchable(model: Any) -> list[nn.Parameter]:
 
 
 def _check_lam_beta(lam: Any, beta: Any) -> None:
-    check_positive("lam", lam)
-    check_positive("beta", beta, allow_zero=True)
+    check_finite_positive("lam", lam)
+    check_finite_positive("beta", beta, allow_zero=True)
     if float(beta) == 0.0:
         warnings.warn(
             "beta=0: the two networks decouple (y is trained on the validation split alone, w on the training split "
@@ -138,16 +138,19 @@ class RARTSArchitect(Architect):
     ) -> None:
         alphas = check_searchable(model)
         _check_lam_beta(lam, beta)
-        check_positive("y_lr_scale", y_lr_scale)
+        check_finite_positive("y_lr_scale", y_lr_scale)
         check_momentum("momentum", momentum)
-        check_positive("wd", wd, allow_zero=True)
+        check_finite_positive("wd", wd, allow_zero=True)
         check_positive("grad_clip", grad_clip, none_means="no clipping")
-        check_positive("arch_lr", arch_lr)
-        check_positive("arch_wd", arch_wd, allow_zero=True)
+        check_finite_positive("arch_lr", arch_lr)
+        check_finite_positive("arch_wd", arch_wd, allow_zero=True)
         if alpha_grad not in ALPHA_GRADS:
             raise ValueError(f"alpha_grad must be one of {ALPHA_GRADS}, got {alpha_grad!r}")
-        if not isinstance(w_coupling, bool):
-            raise TypeError(f"w_coupling must be a bool, got {w_coupling!r}")
+        for flag, val in (("w_coupling", w_coupling), ("strict", strict)):
+            if not isinstance(val, bool):
+                raise TypeError(f"{flag} must be a bool, got {val!r}")
+        if not callable(loss_fn):
+            raise TypeError(f"loss_fn must be a callable loss_fn(logits, target), got {loss_fn!r}")
         super().__init__(
             model, order=1, arch_lr=arch_lr, arch_betas=arch_betas, arch_wd=arch_wd, loss_fn=loss_fn
         )
@@ -340,8 +343,21 @@ class RARTSArchitect(Architect):
             raise ValueError(
                 f"not a RARTSArchitect state: missing {missing} (a plain darts-core architect's?)"
             )
-        if set(state["y"]) != set(self.y):
-            raise ValueError("the saved y does not fit this model's weight parameters")
+        bad = set(state["y"]) ^ set(self.y) or {
+            n for n, t in self.y.items() if state["y"][n].shape != t.shape
+        }
+        if bad:
+            raise ValueError(
+                f"the saved y does not fit this model's weight parameters: {sorted(bad)[:3]} differ"
+            )
+        saved = state.get("hyper", {})
+        changed = {k: (v, getattr(self, k)) for k, v in saved.items() if getattr(self, k, v) != v}
+        if changed:
+            warnings.warn(
+                "resuming a RARTS state written with other hyperparameters (saved, now): "
+                + ", ".join(f"{k}={v[0]!r} -> {v[1]!r}" for k, v in changed.items()),
+                stacklevel=2,
+            )
         self.optimizer.load_state_dict(state["optimizer"])
         with torch.no_grad():
             for n, t in self.y.items():
@@ -385,6 +401,8 @@ class RARTS:
             own backward passes: two passes per iteration in :meth:`step`).
         loss_fn: ``loss_fn(logits, target)`` (cross entropy).
         strict: refuse (``ValueError``) the same batch or loader for both splits instead of warning.
+        check_finite: :meth:`step` refuses (``ValueError``) a batch holding NaN or inf (one host sync per batch;
+            False skips it). :meth:`search` has darts-core's own ``check_finite``.
     """
 
     def __init__(
@@ -406,10 +424,14 @@ class RARTS:
         alpha_grad: str = "exact",
         loss_fn: LossFn = F.cross_entropy,
         strict: bool = False,
+        check_finite: bool = True,
     ) -> None:
-        check_positive("w_lr", w_lr)
-        check_positive("y_lr", y_lr, none_means="the same as w_lr")
-        check_positive("w_lr_min", w_lr_min, allow_zero=True)
+        check_finite_positive("w_lr", w_lr)
+        check_finite_positive("y_lr", y_lr, none_means="the same as w_lr")
+        check_finite_positive("w_lr_min", w_lr_min, allow_zero=True)
+        if not isinstance(check_finite, bool):
+            raise TypeError(f"check_finite must be a bool, got {check_finite!r}")
+        self.check_finite = check_finite
         self.architect = RARTSArchitect(
             supernet,
             lam=lam,
@@ -483,6 +505,15 @@ class RARTS:
             ``{"loss_t", "loss_v", "gap"}``: the training loss of w, the validation loss of y (before their
             updates) and ``||y - w||`` after the iteration.
         """
+        check_batch(train_batch, "train_batch", finite=self.check_finite)
+        check_batch(val_batch, "val_batch", finite=self.check_finite)
+        ref = next(iter(self.model.weight_parameters()))
+        for name, batch in (("train_batch", train_batch), ("val_batch", val_batch)):
+            if batch[0].device != ref.device:
+                raise ValueError(
+                    f"{name} is on {batch[0].device} but the model's parameters are on {ref.device}: move the batch "
+                    f"with .to({str(ref.device)!r}) (search(..., device=...) moves every batch)"
+                )
         self.architect._check_batches(train_batch, val_batch)
         self.architect._sync_device()
         lr = float(self.w_optimizer.param_groups[0]["lr"])

@@ -84,10 +84,14 @@ def relaxed_gradient(w: float, y: float, alpha: float, lam: float, beta: float) 
     return dw, dy, da
 
 
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
 def _check(lam: float, beta: float) -> None:
-    if not (isinstance(lam, int | float) and lam > 0):
+    if not (_is_number(lam) and lam > 0):
         raise ValueError(f"lam must be a number > 0, got {lam!r}")
-    if not (isinstance(beta, int | float) and beta > 0):
+    if not (_is_number(beta) and beta > 0):
         raise ValueError(
             f"beta must be a number > 0 on the toy model (beta=0 has no stationary point), got {beta!r}"
         )
@@ -131,6 +135,18 @@ def stationary_point_uncoupled(lam: float, beta: float) -> tuple[float, float, f
     return a, a, 2.0
 
 
+def _check_xi(xi: float) -> None:
+    if not (_is_number(xi) and math.isfinite(xi) and xi >= 0):
+        raise ValueError(f"xi (the unrolling step) must be a finite number >= 0, got {xi!r}")
+
+
+def _check_init(init: object, n: int, names: str) -> tuple[float, ...]:
+    vals = tuple(init) if isinstance(init, tuple | list) else ()
+    if len(vals) != n or not all(_is_number(v) and math.isfinite(v) for v in vals):
+        raise ValueError(f"init must be {n} finite numbers {names}, got {init!r}")
+    return tuple(float(v) for v in vals)
+
+
 def darts_fixed_point(order: int, xi: float = 0.5) -> tuple[float, float]:
     """``(α, w)`` where DARTS stops: ``(2, 2)`` first order, ``α = w = 2 / (1 + 2ξ)`` second order.
 
@@ -145,6 +161,7 @@ def darts_fixed_point(order: int, xi: float = 0.5) -> tuple[float, float]:
         return 2.0, 2.0
     if order != 2:
         raise ValueError(f"order must be 1 or 2, got {order!r}")
+    _check_xi(xi)
     a = 2 / (1 + 2 * xi)
     return a, a
 
@@ -163,7 +180,7 @@ class ToyRun:
 def _check_run(steps: int, lr: float, record_every: int) -> None:
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
-    if not (isinstance(lr, int | float) and lr > 0):
+    if not (_is_number(lr) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a number > 0, got {lr!r}")
     if isinstance(record_every, bool) or not isinstance(record_every, int) or record_every < 1:
         raise ValueError(f"record_every must be a positive int, got {record_every!r}")
@@ -191,10 +208,11 @@ def run_darts(
     Returns:
         A :class:`ToyRun`.
     """
-    if order not in (1, 2):
+    if isinstance(order, bool) or order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {order!r}")
     _check_run(steps, lr, record_every)
-    a, w = map(float, init)
+    _check_xi(xi)
+    a, w = _check_init(init, 2, "(alpha, w)")
     trace = [a]
     for k in range(steps):
         if order == 1:
@@ -237,7 +255,9 @@ def run_rarts(
     """
     _check(lam, beta)
     _check_run(steps, lr, record_every)
-    a, w, y = map(float, init)
+    if not isinstance(w_coupling, bool):
+        raise TypeError(f"w_coupling must be a bool, got {w_coupling!r}")
+    a, w, y = _check_init(init, 3, "(alpha, w, y)")
     trace = [a]
     for k in range(steps):
         dw = 2 * lam * (w - a) + (beta * (w - y) if w_coupling else 0.0)

@@ -12,17 +12,46 @@ search each layer keeps ``argmax_k α_l`` (:func:`width_genotype`) and the netwo
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterator, Mapping, Sequence
-from typing import cast
+from typing import Any, cast
 
 import torch
 from torch import nn
 
 
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def check_input(x: Any, in_channels: int, ref: torch.Tensor) -> None:
+    """``TypeError``/``ValueError`` unless ``x`` is a floating ``(N, in_channels, H, W)`` tensor of the dtype and on
+    the device of ``ref`` (a parameter of the module); no host sync."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a tensor, got {type(x).__name__}")
+    if x.dim() != 4 or x.shape[1] != in_channels:
+        raise ValueError(f"x must have shape (N, in_channels={in_channels}, H, W), got {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise TypeError(f"x must be floating point, got {x.dtype}: convert it with x.to({ref.dtype})")
+    if x.dtype != ref.dtype and not torch.is_autocast_enabled(x.device.type):
+        raise TypeError(
+            f"x dtype {x.dtype} differs from the parameters' dtype {ref.dtype}: convert the input with "
+            f"x.to({ref.dtype}) or the model with model.to({x.dtype})"
+        )
+    if x.device != ref.device:
+        raise ValueError(
+            f"x is on {x.device} but the model's parameters are on {ref.device}: move the input with "
+            f"x.to({str(ref.device)!r}) or the model with model.to({str(x.device)!r})"
+        )
+
+
 def _check_widths(widths: Sequence[int], out_channels: int) -> tuple[int, ...]:
     try:
         ws = tuple(int(w) for w in widths)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ValueError(f"widths must be a sequence of ints, got {widths!r}") from exc
     if any(isinstance(w, bool) or int(w) != w for w in widths):
         raise ValueError(f"widths must be ints, got {tuple(widths)!r}")
@@ -71,8 +100,13 @@ class WidthChoiceConv2d(nn.Module):
             ("out_channels", out_channels),
             ("kernel_size", kernel_size),
         ):
-            if isinstance(val, bool) or not isinstance(val, int) or val < 1:
-                raise ValueError(f"{name} must be a positive int, got {val!r}")
+            _positive_int(name, val)
+        _positive_int("stride", stride)
+        if padding is not None and (isinstance(padding, bool) or not isinstance(padding, int) or padding < 0):
+            raise ValueError(f"padding must be None or an int >= 0, got {padding!r}")
+        ok = isinstance(alpha_init_std, numbers.Real) and not isinstance(alpha_init_std, bool)
+        if not (ok and math.isfinite(float(alpha_init_std)) and float(alpha_init_std) >= 0):
+            raise ValueError(f"alpha_init_std must be a finite number >= 0, got {alpha_init_std!r}")
         self.widths = _check_widths(widths, out_channels)
         self.in_channels, self.out_channels = in_channels, out_channels
         pad = kernel_size // 2 if padding is None else padding
@@ -97,6 +131,10 @@ class WidthChoiceConv2d(nn.Module):
         """
         if weights is None:
             weights = torch.softmax(self.alpha, dim=-1)
+        elif not isinstance(weights, torch.Tensor):
+            raise TypeError(
+                f"weights must be a tensor of shape ({len(self.widths)},), got {type(weights).__name__}"
+            )
         elif weights.shape != (len(self.widths),):
             raise ValueError(f"weights must have shape ({len(self.widths)},), got {tuple(weights.shape)}")
         return weights.to(self.masks.dtype) @ self.masks
@@ -111,6 +149,7 @@ class WidthChoiceConv2d(nn.Module):
         Returns:
             ``(N, out_channels, H', W')``.
         """
+        check_input(x, self.in_channels, self.conv.weight)
         out = self.bn(self.conv(x))
         return out * self.mask(weights).to(out.dtype)[None, :, None, None]
 
@@ -174,10 +213,16 @@ class WidthSearchNet(nn.Module):
         strides: Sequence[int] | None = None,
     ) -> None:
         super().__init__()
-        if not channels:
-            raise ValueError("channels must hold at least one block width")
+        if not isinstance(channels, Sequence) or not channels:
+            raise ValueError(f"channels must be a non-empty sequence of block widths, got {channels!r}")
+        for i, c in enumerate(channels):
+            _positive_int(f"channels[{i}]", c)
+        if not isinstance(width_fractions, Sequence) or not width_fractions:
+            raise ValueError(f"width_fractions must be a non-empty sequence, got {width_fractions!r}")
         if any(not 0 < f <= 1 for f in width_fractions):
             raise ValueError(f"width_fractions must lie in (0, 1], got {tuple(width_fractions)}")
+        _positive_int("in_channels", in_channels)
+        _positive_int("num_classes", num_classes)
         strides = tuple(strides) if strides is not None else (1,) + (2,) * (len(channels) - 1)
         if len(strides) != len(channels):
             raise ValueError(f"strides must have one entry per block ({len(channels)}), got {strides}")
@@ -204,6 +249,10 @@ class WidthSearchNet(nn.Module):
         Returns:
             ``(N, num_classes)``.
         """
+        if weights is not None:
+            missing = [str(i) for i in range(len(self.blocks)) if str(i) not in weights]
+            if missing:
+                raise ValueError(f"weights must hold one entry per block index, missing {missing}")
         for i, b in enumerate(self.blocks):
             x = torch.relu(b(x, None if weights is None else weights[str(i)]))
         return self.classifier(x.mean(dim=(2, 3)))

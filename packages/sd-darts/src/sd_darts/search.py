@@ -79,6 +79,12 @@ class SDArchitect(Architect):
             or lam == float("inf")
         ):
             raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
+        if (
+            isinstance(ema_momentum, bool)
+            or not isinstance(ema_momentum, numbers.Real)
+            or not 0 <= float(ema_momentum) < 1
+        ):
+            raise ValueError(f"ema_momentum must be a number in [0, 1), got {ema_momentum!r}")
         if not isinstance(distill_alpha, bool):
             raise TypeError(f"distill_alpha must be a bool, got {distill_alpha!r}")
         self.tau: float = check_tau(tau)
@@ -119,7 +125,7 @@ class SDArchitect(Architect):
         """``τ² · KL(p_T(x) ‖ softmax(logits / τ))`` (zero while the teacher is not ready)."""
         if not self.active:
             return logits.new_zeros(())
-        return self_distillation_loss(logits, self.teacher_probs(x), tau=self.tau)
+        return self_distillation_loss(logits, self.teacher_probs(x), tau=self.tau, check=False)
 
     def weight_objective(self, logits: torch.Tensor, batch: Batch) -> torch.Tensor:
         """``L_w = CE + λ · τ² · KL(p_T ‖ softmax(z / τ))`` on a training batch (darts-core's w step uses it)."""
@@ -159,7 +165,12 @@ class SDArchitect(Architect):
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
         """darts-core's architect state plus the teacher's snapshots (so a resumed search is exact)."""
-        return super().state_dict() | {"teacher": self.teacher.state_dict(), "teacher_version": self._version}
+        hyper = {"lam": self.lam, "tau": self.tau, "vote": self.vote, "distill_alpha": self.distill_alpha}
+        return super().state_dict() | {
+            "teacher": self.teacher.state_dict(),
+            "teacher_version": self._version,
+            "hyper": hyper,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
@@ -168,6 +179,15 @@ class SDArchitect(Architect):
                 "the architect state holds no SD-DARTS teacher: it was not written by an SDArchitect"
             )
         self.teacher.load_state_dict(state["teacher"])
+        changed = {
+            k: (v, getattr(self, k)) for k, v in state.get("hyper", {}).items() if getattr(self, k, v) != v
+        }
+        if changed:
+            warnings.warn(
+                "resuming an SD-DARTS state written with other hyperparameters (saved -> now): "
+                + ", ".join(f"{k}={v[0]!r} -> {v[1]!r}" for k, v in changed.items()),
+                stacklevel=2,
+            )
         ref = next(iter(self.model.parameters()))
         self.teacher.to(ref.device)
         self._version = int(state.get("teacher_version", 0))

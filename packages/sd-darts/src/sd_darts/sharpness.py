@@ -12,6 +12,7 @@ Both evaluate BatchNorm with batch statistics and leave the running statistics u
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -58,6 +59,15 @@ def power_iteration(
         raise ValueError(f"iters must be an int >= 1, got {iters!r}")
     if tol is not None and not tol > 0:
         raise ValueError(f"tol must be > 0 or None, got {tol!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ValueError(f"seed must be an int, got {seed!r}")
+    if not callable(matvec):
+        raise TypeError(
+            f"matvec must be a callable v -> A v on lists of tensors, got {type(matvec).__name__}"
+        )
+    template = list(template) if isinstance(template, (list, tuple)) else []
+    if not template or not all(isinstance(t, torch.Tensor) for t in template):
+        raise ValueError("template must be a non-empty list of tensors (the shapes of the vectors)")
     gen = torch.Generator().manual_seed(int(seed))
     v = [torch.randn(t.shape, generator=gen, dtype=torch.float64).to(t) for t in template]
     norm = torch.sqrt(_dot(v, v))
@@ -65,6 +75,11 @@ def power_iteration(
     eig = 0.0
     for _ in range(iters):
         av = [a.detach() for a in matvec(v)]
+        if [tuple(a.shape) for a in av] != [tuple(t.shape) for t in template]:
+            raise ValueError(
+                f"matvec returned shapes {[tuple(a.shape) for a in av]}, expected the template's "
+                f"{[tuple(t.shape) for t in template]}"
+            )
         new = float(_dot(v, av))
         norm = torch.sqrt(_dot(av, av))
         if float(norm) == 0.0:
@@ -72,6 +87,8 @@ def power_iteration(
         v = [a / norm for a in av]
         done = tol is not None and abs(new - eig) <= tol * max(abs(new), 1e-12)
         eig = new
+        if not math.isfinite(eig):
+            raise ValueError(f"matvec returned non-finite values (eigenvalue {eig}): NaN or inf in the map")
         if done:
             break
     return eig, v
@@ -81,6 +98,8 @@ def _finite_batches(batches: Iterable[Batch], name: str) -> list[Batch]:
     """The batches as a list; ``ValueError`` naming ``name`` when one is empty-handed or holds NaN / inf."""
     out = []
     for i, batch in enumerate(batches):
+        if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+            raise TypeError(f"{name} must yield (x, y) batches, got {type(batch).__name__} in batch {i}")
         x = batch[0]
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"{name} must yield (x, y) tensor batches, got {type(x).__name__} in batch {i}")
@@ -198,12 +217,31 @@ def genotype_weights(
     Returns:
         The weights, accepted by ``Supernet.forward(x, weights=...)``.
     """
+    if isinstance(genotype, str):
+        genotype = Genotype.from_str(genotype)
+    if not isinstance(genotype, Genotype):
+        raise TypeError(
+            f"genotype must be a darts_core.Genotype (or its string), got {type(genotype).__name__}"
+        )
+    if not isinstance(space, CellSpace):
+        raise TypeError(f"space must be a darts_core.CellSpace, got {type(space).__name__}")
+    if like is not None and not isinstance(like, torch.Tensor):
+        raise TypeError(f"like must be a tensor (giving dtype and device) or None, got {type(like).__name__}")
     out = {}
     for name, cell in genotype.cells().items():
         w = torch.zeros(space.alpha_shape) if like is None else like.new_zeros(space.alpha_shape)
+        if len(cell) != space.n_nodes:
+            raise ValueError(
+                f"genotype {genotype} has {len(cell)} nodes, the space {space.name!r} {space.n_nodes}"
+            )
         for i, node in enumerate(cell):
             edges = space.node_edges(i)
             for op, j in node:
+                if op not in space.primitives or not 0 <= j < len(edges):
+                    raise ValueError(
+                        f"genotype {genotype} does not fit the space {space.name!r}: ({op!r}, {j}) in node {i} "
+                        f"(ops {space.primitives}, {len(edges)} inputs)"
+                    )
                 w[edges[j], space.primitives.index(op)] = 1.0
         out[name] = w
     return out

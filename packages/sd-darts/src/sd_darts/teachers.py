@@ -52,6 +52,12 @@ def vote(probs: Sequence[torch.Tensor], mode: str = "mean") -> torch.Tensor:
         raise ValueError(f"vote must be one of {VOTES}, got {mode!r}")
     if isinstance(probs, torch.Tensor) or not len(probs):
         raise ValueError("probs must be a non-empty sequence of (N, C) tensors, one per teacher")
+    for i, p in enumerate(probs):
+        if not isinstance(p, torch.Tensor) or not p.is_floating_point():
+            raise TypeError(
+                f"probs[{i}] must be a floating-point (N, C) tensor of probabilities, got "
+                f"{p.dtype if isinstance(p, torch.Tensor) else type(p).__name__}"
+            )
     shape = probs[0].shape
     if len(shape) != 2 or any(p.shape != shape for p in probs):
         raise ValueError(
@@ -88,6 +94,9 @@ def take_snapshot(model: nn.Module, *, include_alpha: bool = True) -> Snapshot:
     Returns:
         ``{name: tensor}`` usable by ``torch.func.functional_call(model, snapshot, (x,))``.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module (the supernet), got {type(model).__name__}")
+    _check_bool("include_alpha", include_alpha)
     skip = set() if include_alpha else _arch_ids(model)
     out = {n: p.detach().clone() for n, p in model.named_parameters() if id(p) not in skip}
     out.update({n: b.detach().clone() for n, b in model.named_buffers()})
@@ -113,6 +122,18 @@ class _Teacher:
         raise NotImplementedError
 
     def _checked(self, model: nn.Module, snap: Snapshot) -> Snapshot:
+        names = dict(model.named_parameters()) | dict(model.named_buffers())
+        for name, t in snap.items():
+            if name not in names or names[name].shape != t.shape:
+                raise ValueError(
+                    f"the teacher's snapshot does not fit this model: {name!r} "
+                    + (
+                        "is not in the model"
+                        if name not in names
+                        else f"has shape {tuple(t.shape)}, the model's {tuple(names[name].shape)}"
+                    )
+                    + " (a snapshot of another supernet?)"
+                )
         ref = next(iter(model.parameters()), None)
         if ref is None:
             return snap

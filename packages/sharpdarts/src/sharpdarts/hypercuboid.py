@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import numbers
 from collections.abc import Iterator, Sequence
 from typing import cast
@@ -33,7 +34,7 @@ from typing import cast
 import torch
 from torch import nn
 
-from sharpdarts.ops import ResizablePool, SharpSepConv
+from sharpdarts.ops import ResizablePool, SharpSepConv, check_input
 from sharpdarts.weighting import max_w_weights
 
 __all__ = [
@@ -116,7 +117,14 @@ class HyperCuboidPath:
     ops: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
+        chans = tuple(self.channels) if isinstance(self.channels, Sequence) else (self.channels,)
+        if any(isinstance(c, bool) or not isinstance(c, numbers.Integral) for c in chans):
+            raise ValueError(f"channels must be ints, got {self.channels!r}")
+        if isinstance(self.ops, str):
+            raise ValueError(
+                f"ops must be a sequence of op names from {HYPERCUBOID_PRIMITIVES}, got {self.ops!r}"
+            )
+        object.__setattr__(self, "channels", tuple(int(c) for c in chans))
         object.__setattr__(self, "ops", tuple(self.ops))
         if len(self.channels) != len(self.ops) + 1 or not self.ops:
             raise ValueError(
@@ -235,21 +243,12 @@ class PathNetwork(nn.Module):
         self.classifier = nn.Linear(head_channels, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _check_input(x, self.in_channels)
+        check_input(x, self.in_channels, self.classifier.weight)
         h = self.head(self.stages(self.stem(x)))
         return self.classifier(h.mean(dim=(2, 3)))
 
     def extra_repr(self) -> str:
         return f"path={self.path}"
-
-
-def _check_input(x: torch.Tensor, in_channels: int) -> None:
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"x must be a tensor, got {type(x).__name__}")
-    if x.dim() != 4 or x.shape[1] != in_channels:
-        raise ValueError(f"x must have shape (N, in_channels={in_channels}, H, W), got {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise TypeError(f"x must be floating point, got {x.dtype}")
 
 
 class HyperCuboidNet(nn.Module):
@@ -299,8 +298,9 @@ class HyperCuboidNet(nn.Module):
                 raise ValueError(f"{name} must be a positive int, got {v!r}")
         if not isinstance(always_apply_ops, bool):
             raise TypeError(f"always_apply_ops must be a bool, got {always_apply_ops!r}")
-        if not (isinstance(alpha_init_std, (int, float)) and alpha_init_std >= 0):
-            raise ValueError(f"alpha_init_std must be a number >= 0, got {alpha_init_std!r}")
+        ok = isinstance(alpha_init_std, (int, float)) and not isinstance(alpha_init_std, bool)
+        if not (ok and math.isfinite(alpha_init_std) and alpha_init_std >= 0):
+            raise ValueError(f"alpha_init_std must be a finite number >= 0, got {alpha_init_std!r}")
         self.channels, self.layers, self.primitives, self.weighting = cs, layers, prims, weighting
         self.num_classes, self.in_channels, self.head_channels = num_classes, in_channels, head_channels
         self.always_apply_ops = always_apply_ops
@@ -378,7 +378,7 @@ class HyperCuboidNet(nn.Module):
         Returns:
             Logits ``(N, num_classes)``.
         """
-        _check_input(x, self.in_channels)
+        check_input(x, self.in_channels, self.classifier.weight)
         n, k = len(self.channels), len(self.primitives)
         w = self.stage_weights().reshape(self.layers, -1)
         g = self._gate(w)

@@ -18,8 +18,10 @@ shrank 32 x 32 to 28 x 28; here it is 4 and the output stays 32 x 32).
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -39,6 +41,29 @@ def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
     return int(value)
+
+
+def check_input(x: Any, in_channels: int, ref: torch.Tensor | None, name: str = "in_channels") -> None:
+    """``TypeError``/``ValueError`` unless ``x`` is a floating ``(N, in_channels, H, W)`` tensor of the dtype and
+    on the device of ``ref`` (a parameter of the module, None: no parameter to compare with); no host sync."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a tensor, got {type(x).__name__}")
+    if x.dim() != 4 or x.shape[1] != in_channels:
+        raise ValueError(f"x must have shape (N, {name}={in_channels}, H, W), got {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise TypeError(f"x must be floating point, got {x.dtype}: convert it with .to(torch.float32)")
+    if ref is None:
+        return
+    if x.dtype != ref.dtype and not torch.is_autocast_enabled(x.device.type):
+        raise TypeError(
+            f"x dtype {x.dtype} differs from the parameters' dtype {ref.dtype}: convert the input with "
+            f"x.to({ref.dtype}) or the module with .to({x.dtype})"
+        )
+    if x.device != ref.device:
+        raise ValueError(
+            f"x is on {x.device} but the module's parameters are on {ref.device}: move the input with "
+            f"x.to({str(ref.device)!r}) or the module with .to({str(x.device)!r})"
+        )
 
 
 class SharpSepConv(nn.Module):
@@ -91,9 +116,10 @@ class SharpSepConv(nn.Module):
             if (
                 isinstance(c_mid_mult, bool)
                 or not isinstance(c_mid_mult, numbers.Real)
+                or not math.isfinite(float(c_mid_mult))
                 or not float(c_mid_mult) > 0
             ):
-                raise ValueError(f"c_mid_mult must be a number > 0, got {c_mid_mult!r}")
+                raise ValueError(f"c_mid_mult must be a finite number > 0, got {c_mid_mult!r}")
             c_mid = int(c_out * float(c_mid_mult))
             if c_mid < 1:
                 raise ValueError(
@@ -116,6 +142,7 @@ class SharpSepConv(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(x, self.c_in, cast(nn.Conv2d, self.op[1]).weight, "c_in")
         return self.op(x)
 
     def extra_repr(self) -> str:
@@ -139,6 +166,8 @@ def sharp_sep_conv_params(c_in: int, c_out: int, kernel_size: int, c_mid: int, *
     Returns:
         The number of parameters.
     """
+    for name, v in (("c_in", c_in), ("c_out", c_out), ("kernel_size", kernel_size), ("c_mid", c_mid)):
+        _positive_int(name, v)
     k2 = kernel_size * kernel_size
     conv = k2 * c_in + c_in * c_mid + k2 * c_mid + c_mid * c_out
     return conv + (2 * (c_mid + c_out) if affine else 0)
@@ -196,6 +225,8 @@ class ResizablePool(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ref = next(iter(self.project.parameters()), None)
+        check_input(x, self.c_in, ref, "c_in")
         return self.project(self.pool(x))
 
     def extra_repr(self) -> str:

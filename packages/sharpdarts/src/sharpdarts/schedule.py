@@ -43,12 +43,14 @@ def _check_real(name: str, value: Any, *, minimum: float, strict: bool = False) 
     return float(value)
 
 
-def _check_schedule(epochs: Any, exponent_order: Any, warmup_epochs: Any) -> tuple[int, float, int]:
-    epochs = _check_int("epochs", epochs, 1)
+def _check_schedule(
+    epochs: Any, exponent_order: Any, warmup_epochs: Any, name: str = "epochs"
+) -> tuple[int, float, int]:
+    epochs = _check_int(name, epochs, 1)
     p = _check_real("exponent_order", exponent_order, minimum=1.0)
     w = _check_int("warmup_epochs", warmup_epochs, 0)
     if w >= epochs:
-        raise ValueError(f"warmup_epochs must be < epochs, got warmup_epochs={w} with epochs={epochs}")
+        raise ValueError(f"warmup_epochs must be < {name}, got warmup_epochs={w} with {name}={epochs}")
     return epochs, p, w
 
 
@@ -125,7 +127,7 @@ class CosinePowerAnnealingLR(LRScheduler):
     ) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-        total, p, w = _check_schedule(total_epochs, exponent_order, warmup_epochs)
+        total, p, w = _check_schedule(total_epochs, exponent_order, warmup_epochs, "total_epochs")
         lo = _check_real("min_lr", min_lr, minimum=0.0)
         for i, group in enumerate(optimizer.param_groups):
             base = float(group.get("initial_lr", group["lr"]))

@@ -51,6 +51,13 @@ def max_w_weights(weights: torch.Tensor, *, dim: int = -1, detach_max: bool = Fa
         raise TypeError(f"weights must be floating point, got {weights.dtype}")
     if weights.numel() == 0:
         raise ValueError("weights must not be empty")
+    if isinstance(dim, bool) or not isinstance(dim, int) or not -weights.dim() <= dim < max(weights.dim(), 1):
+        raise ValueError(
+            f"dim must be an int in [{-weights.dim()}, {weights.dim() - 1}] for weights of shape "
+            f"{tuple(weights.shape)}, got {dim!r}"
+        )
+    if not isinstance(detach_max, bool):
+        raise TypeError(f"detach_max must be a bool, got {detach_max!r}")
     w_max = weights.amax(dim=dim, keepdim=True)
     if detach_max:
         w_max = w_max.detach()
@@ -132,6 +139,8 @@ def set_weighting(model: nn.Module, weighting: str | Weighting) -> int:
     Returns:
         The number of mixed ops changed (``ValueError`` when ``model`` holds none).
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module holding darts_core.MixedOp, got {type(model).__name__}")
     hook = get_weighting(weighting) if isinstance(weighting, str) else weighting
     if not callable(hook):
         raise TypeError(f"weighting must be a name of {sorted(WEIGHTINGS)} or a callable, got {weighting!r}")
