@@ -83,6 +83,12 @@ class NoiseState:
             self.generators[key] = torch.Generator(device=device).manual_seed(self.seed)
         return self.generators[key]
 
+    def clip(self, param_groups: list[dict[str, Any]]) -> None:
+        """Clip the gradients' total norm to ``clip_norm`` (if set); the fused step's clipping."""
+        params = [p for g in param_groups for p in g["params"] if p.grad is not None]
+        if self.clip_norm is not None and params:
+            torch.nn.utils.clip_grad_norm_(params, self.clip_norm)
+
     def apply(self, param_groups: list[dict[str, Any]]) -> None:
         """Clip and/or add noise to the gradients of every group (per-group ``noise_eta`` overrides ``eta``)."""
         params = [p for g in param_groups for p in g["params"] if p.grad is not None]

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+from torch.optim import optimizer as torch_optimizer
 
+from gradient_noise.fused import check_fused_optimizer, fused_noisy_adam_step
 from gradient_noise.schedules import PAPER_GAMMA, NoiseSchedule
 from gradient_noise.state import NoiseState
 
@@ -34,6 +36,12 @@ class GradientNoise(torch.optim.Optimizer):
         clip_norm: if given, the gradients' total norm is clipped to it inside ``step()``.
         order: ``"clip_then_noise"`` (default: the added variance is exactly the scheduled one) or
             ``"noise_then_clip"`` (the noisy gradient is clipped, as in some reference code).
+        fused: draw the noise inside the optimiser's own pass (``torch.optim.Adam``/``AdamW`` only, needs an
+            int ``seed``; under DDP the rank-0 seed broadcast supplies one): on CUDA one Triton kernel per
+            parameter tensor adds the noise in registers and applies Adam's update, on the CPU the same
+            arithmetic runs in torch operations. The noise comes from a counter-based Philox stream defined in
+            :mod:`gradient_noise.fused` (not ``torch.randn``'s), and ``p.grad`` is left unperturbed. Default
+            False: the fused kernel has not yet run on a GPU.
 
     Order with AMP: ``GradScaler.step(wrapper)`` unscales the gradients before calling ``wrapper.step()``, so
     the noise (and the clipping) always act on unscaled gradients; skipped steps (inf/NaN) do not advance
@@ -51,6 +59,7 @@ class GradientNoise(torch.optim.Optimizer):
         seed: int | None = None,
         clip_norm: float | None = None,
         order: str = "clip_then_noise",
+        fused: bool = False,
     ) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(
@@ -59,6 +68,20 @@ class GradientNoise(torch.optim.Optimizer):
             )
         if isinstance(optimizer, GradientNoise):
             raise TypeError("optimizer is already a GradientNoise wrapper")
+        if not isinstance(fused, bool):
+            raise TypeError(f"fused must be a bool, got {type(fused).__name__}")
+        if fused:
+            check_fused_optimizer(optimizer)
+            if order == "noise_then_clip":
+                raise ValueError(
+                    "fused=True adds the noise inside the optimiser's pass, so it cannot clip the noisy gradient: "
+                    "use order='clip_then_noise' (the default) or fused=False"
+                )
+            if generator is not None:
+                raise ValueError(
+                    "fused=True draws counter-based noise keyed by an int seed, not from a torch.Generator: "
+                    "pass seed=... instead of generator=..."
+                )
         # Deliberately not calling Optimizer.__init__: the parameter groups belong to the wrapped optimiser.
         self.optimizer = optimizer
         self.noise = NoiseState(
@@ -70,6 +93,12 @@ class GradientNoise(torch.optim.Optimizer):
             clip_norm=clip_norm,
             order=order,
         )
+        if fused and self.noise.seed is None:
+            raise ValueError(
+                "fused=True needs seed=... (an int keying the noise stream); under torch.distributed with several "
+                "ranks the seed broadcast from rank 0 supplies one"
+            )
+        self.fused = fused
         self.defaults = optimizer.defaults
         self._optimizer_step_pre_hooks: OrderedDict[int, Callable] = OrderedDict()
         self._optimizer_step_post_hooks: OrderedDict[int, Callable] = OrderedDict()
@@ -113,7 +142,12 @@ class GradientNoise(torch.optim.Optimizer):
 
     @torch.no_grad()
     def add_noise(self) -> None:
-        """Clip and add this step's noise without stepping (``step()`` calls it)."""
+        """Clip and add this step's noise without stepping (``step()`` calls it; not available when fused)."""
+        if self.fused:
+            raise RuntimeError(
+                "with fused=True the noise is drawn inside step() and never added to the gradients; "
+                "gradient_noise.fused.philox_randn gives the stream (see its docstring)"
+            )
         self.noise.apply(self.param_groups)
 
     def step(self, closure: Callable[[], float] | None = None) -> Any:  # type: ignore[override]
@@ -122,10 +156,32 @@ class GradientNoise(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        self.add_noise()
-        self.optimizer.step()
+        if self.fused:
+            self._fused_step()
+        else:
+            self.add_noise()
+            self.optimizer.step()
         self.noise.t += 1
         return loss
+
+    @torch.no_grad()
+    def _fused_step(self) -> None:
+        """Clip (if asked), then one fused noisy Adam pass, with the wrapped optimiser's step hooks around it."""
+        opt = self.optimizer
+        self.noise.clip(self.param_groups)
+        for pre_hook in (
+            *torch_optimizer._global_optimizer_pre_hooks.values(),
+            *opt._optimizer_step_pre_hooks.values(),
+        ):
+            pre_hook(opt, (), {})
+        assert self.noise.seed is not None
+        stds = [self.noise.std(group.get("noise_eta")) for group in self.param_groups]
+        fused_noisy_adam_step(opt, seed=self.noise.seed, t=self.noise.t, std=stds)
+        for post_hook in (
+            *opt._optimizer_step_post_hooks.values(),
+            *torch_optimizer._global_optimizer_post_hooks.values(),
+        ):
+            post_hook(opt, (), {})
 
     def state_dict(self) -> dict[str, Any]:  # type: ignore[override]
         return {"optimizer": self.optimizer.state_dict(), "gradient_noise": self.noise.state_dict()}
@@ -136,12 +192,15 @@ class GradientNoise(torch.optim.Optimizer):
                 "state_dict must come from GradientNoise.state_dict() (keys 'optimizer' and 'gradient_noise'); "
                 "to load the wrapped optimiser alone use wrapper.optimizer.load_state_dict(...)"
             )
+        seed = self.noise.seed
         self.optimizer.load_state_dict(state_dict["optimizer"])
         self.noise.load_state_dict(state_dict["gradient_noise"])
+        if self.fused and self.noise.seed is None:  # a checkpoint of an unseeded unfused run: keep our key
+            self.noise.seed = seed
 
     def __repr__(self) -> str:
         n = self.noise
         return (
             f"GradientNoise(eta={n.eta}, schedule={n.schedule!r}, t={n.t}, clip_norm={n.clip_norm}, "
-            f"order={n.order!r}, optimizer={type(self.optimizer).__name__})"
+            f"order={n.order!r}, fused={self.fused}, optimizer={type(self.optimizer).__name__})"
         )
