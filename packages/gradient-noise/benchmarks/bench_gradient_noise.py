@@ -131,7 +131,7 @@ def at_scale(n_params: int, dev: str, repeat: int) -> list[Comparison]:
     if not fused_ok:
         print(
             "GradientNoise(fused=True) row skipped: it needs CUDA and triton "
-            "(pip install 'gradient-noise[fused]'); on the CPU the fused step is a slow pure-torch reference"
+            "(torch's CUDA wheels bring triton); on the CPU the fused step is a slow pure-torch reference"
         )
     for label, kw in (("foreach", {"foreach": True}), ("fused", {"fused": True})):
         bare = torch.optim.Adam(params, lr=1e-4, **kw)

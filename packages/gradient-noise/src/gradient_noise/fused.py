@@ -331,7 +331,7 @@ def _triton_kernel() -> Any:
         from gradient_noise._fused_kernel import noisy_adam_kernel
     except ImportError as err:
         raise ImportError(
-            "fused=True on CUDA runs a Triton kernel: pip install 'gradient-noise[fused]' (triton), "
+            "fused=True on CUDA runs a Triton kernel: install triton (torch's CUDA wheels bring it), "
             "or use fused=False"
         ) from err
     return noisy_adam_kernel
