@@ -327,8 +327,11 @@ def summarize(rows: list[dict[str, Any]], packages: list[str], seconds: float) -
 # ------------------------------------------------------------------------------------------------ the page
 
 
-def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def _cell(text: Any, code: bool = False) -> str:
+    """One table cell: pipes escaped, one line; square brackets escaped outside code spans (mkdocs' autorefs
+    would read ``['weight']`` or ``[--only STUDY ...]`` as cross-references)."""
+    out = str(text).replace("|", "\\|").replace("\n", " ")
+    return out if code else out.replace("[", "\\[").replace("]", "\\]")
 
 
 def render(data: dict[str, Any]) -> str:
@@ -377,7 +380,7 @@ def render(data: dict[str, Any]) -> str:
     if bad:
         out += ["| package | API | input | expected | outcome | message |", "|---|---|---|---|---|---|"]
         out += [
-            f"| {r['package']} | `{_cell(r['api'])}` | {_cell(r['input'])} | {_cell(r['expected'])} | "
+            f"| {r['package']} | `{_cell(r['api'], code=True)}` | {_cell(r['input'])} | {_cell(r['expected'])} | "
             f"{r['outcome']} | {_cell(r['message'])} |"
             for r in bad
         ]
@@ -388,7 +391,7 @@ def render(data: dict[str, Any]) -> str:
         rows = [r for r in data["cases"] if r["package"] == p]
         out += [f"### {p}", "", "| API | input | expected | outcome | message |", "|---|---|---|---|---|"]
         out += [
-            f"| `{_cell(r['api'])}` | {_cell(r['input'])} | {_cell(r['expected'])} | {r['outcome']} | "
+            f"| `{_cell(r['api'], code=True)}` | {_cell(r['input'])} | {_cell(r['expected'])} | {r['outcome']} | "
             f"{_cell(r['message'])} |"
             for r in rows
         ]
