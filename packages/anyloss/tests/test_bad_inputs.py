@@ -315,6 +315,8 @@ def test_tensors_on_different_devices():
 
     logits, target = torch.randn(64, device="cuda"), (torch.rand(64) < 0.3).float()
     want = anyloss.F1Loss()(logits, target.cuda())
-    check_wrong_device(lambda: anyloss.F1Loss()(logits, target), want)
+    assert check_wrong_device(lambda: anyloss.F1Loss()(logits, target), want) in ("clear", "sensible")
     want_tp = anyloss.soft_confusion_matrix(logits, target.cuda()).tp
-    check_wrong_device(lambda: anyloss.soft_confusion_matrix(logits.cpu(), target.cuda()).tp, want_tp)
+    assert check_wrong_device(
+        lambda: anyloss.soft_confusion_matrix(logits.cpu(), target.cuda()).tp, want_tp
+    ) in ("clear", "sensible")

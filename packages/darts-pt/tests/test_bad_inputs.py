@@ -216,4 +216,4 @@ def test_loader_on_the_cpu_with_the_supernet_on_cuda():
     g = torch.Generator().manual_seed(0)
     x, y = torch.randn(8, 1, 8, 8, generator=g), torch.randint(0, 10, (8,), generator=g)
     want = pt.perturbation_scores(net, [(x.cuda(), y.cuda())], 0)
-    check_wrong_device(lambda: pt.perturbation_scores(net, [(x, y)], 0), want)
+    assert check_wrong_device(lambda: pt.perturbation_scores(net, [(x, y)], 0), want) in ("clear", "sensible")

@@ -181,8 +181,8 @@ def test_input_on_the_wrong_device():
     lstm = ln.LayerNormLSTM(3, 5).cuda()
     x = torch.randn(4, 2, 3)
     want = lstm(x.cuda())[0]
-    check_wrong_device(lambda: lstm(x)[0], want)
+    assert check_wrong_device(lambda: lstm(x)[0], want) in ("clear", "sensible")
     h0 = (torch.zeros(1, 2, 5), torch.zeros(1, 2, 5))
-    check_wrong_device(lambda: lstm(x.cuda(), h0)[0], want)
+    assert check_wrong_device(lambda: lstm(x.cuda(), h0)[0], want) in ("clear", "sensible")
     cell = ln.LayerNormLSTMCell(3, 5).cuda()
-    check_wrong_device(lambda: cell(x[0])[0], cell(x[0].cuda())[0])
+    assert check_wrong_device(lambda: cell(x[0])[0], cell(x[0].cuda())[0]) in ("clear", "sensible")

@@ -254,8 +254,11 @@ def test_input_on_the_wrong_device():
     layer = lssl.LSSL(d_model=4, d_state=8).cuda()
     u = torch.randn(2, 10, 4)
     want = layer(u.cuda())[0]
-    check_wrong_device(lambda: layer(u)[0], want)
-    check_wrong_device(lambda: layer(u, mode="recurrent")[0], want)
+    assert check_wrong_device(lambda: layer(u)[0], want) in ("clear", "sensible")
+    assert check_wrong_device(lambda: layer(u, mode="recurrent")[0], want) in ("clear", "sensible")
     _, state = layer(u.cuda(), mode="recurrent", return_state=True)
     x1 = torch.randn(2, 4)
-    check_wrong_device(lambda: layer.step(x1, state)[0], layer.step(x1.cuda(), state)[0])
+    assert check_wrong_device(lambda: layer.step(x1, state)[0], layer.step(x1.cuda(), state)[0]) in (
+        "clear",
+        "sensible",
+    )

@@ -260,10 +260,13 @@ def test_input_on_the_wrong_device():
     model = small_dt().cuda()
     x, y = toy(8)
     want = model.predict(x.cuda())
-    check_wrong_device(lambda: model.predict(x), want)
+    assert check_wrong_device(lambda: model.predict(x), want) in ("clear", "sensible")
 
     def loss(labels):
         torch.manual_seed(0)
         return model.block_loss(x.cuda(), labels, t=1)[0]
 
-    check_wrong_device(lambda: loss(y), loss(y.cuda()))  # CPU labels index CUDA embeddings as torch allows
+    assert check_wrong_device(lambda: loss(y), loss(y.cuda())) in (
+        "clear",
+        "sensible",
+    )  # CPU labels index CUDA embeddings as torch allows

@@ -177,6 +177,6 @@ def test_input_on_the_wrong_device():
 
     fmap = snnk.URFFeatures(4, 8, seed=0).cuda()
     x = torch.randn(3, 4) / 4
-    check_wrong_device(lambda: fmap(x), fmap(x.cuda()))
+    assert check_wrong_device(lambda: fmap(x), fmap(x.cuda())) in ("clear", "sensible")
     layer = snnk.SNNKLinear.from_linear(nn.Linear(4, 6), "relu", 8, seed=0).cuda()
-    check_wrong_device(lambda: layer(x), layer(x.cuda()))
+    assert check_wrong_device(lambda: layer(x), layer(x.cuda())) in ("clear", "sensible")

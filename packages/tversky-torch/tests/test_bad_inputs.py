@@ -256,6 +256,6 @@ def test_input_on_the_wrong_device():
 
     layer = TverskyProjection(8, 3, num_features=4).cuda()
     x = torch.randn(2, 8)
-    check_wrong_device(lambda: layer(x), layer(x.cuda()))
+    assert check_wrong_device(lambda: layer(x), layer(x.cuda())) in ("clear", "sensible")
     sim = TverskySimilarity(8, num_features=4).cuda()
-    check_wrong_device(lambda: sim(x, x.cuda()), sim(x.cuda(), x.cuda()))
+    assert check_wrong_device(lambda: sim(x, x.cuda()), sim(x.cuda(), x.cuda())) in ("clear", "sensible")
